@@ -1,0 +1,11 @@
+# Warning flags for every crmsync target; -Werror only when CRMSYNC_WERROR is on (the CI preset).
+function(crmsync_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(CRMSYNC_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(CRMSYNC_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()

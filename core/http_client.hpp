@@ -1,0 +1,70 @@
+#pragma once
+// HTTP(S) client used by the connectors. One instance per io_context; not thread-safe (it lives on the
+// daemon's single event loop).
+//
+// Error policy: transport problems (DNS, connect, TLS verification, reset, timeout, oversized response,
+// refused insecure URL) are returned as an error_code; any HTTP status, 4xx/5xx included, is a
+// successful exchange and is returned as a response. Classifying statuses is the caller's job
+// (see core/retry_policy.hpp).
+
+#include "core/http.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace crmsync {
+
+struct http_client_settings {
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::size_t max_response_bytes = 64 * 1024 * 1024;
+    // Extra PEM CA bundle trusted in addition to the system store (tests, corporate proxies).
+    std::string extra_ca_file;
+    // Idle keep-alive connections kept per host:port; older ones are closed.
+    std::size_t max_idle_per_host = 4;
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::string user_agent = "crmsync/" CRMSYNC_VERSION;
+};
+
+enum class http_client_errc {
+    insecure_url = 1,       // http:// to a host that is not loopback
+    bad_url,                // unparsable, unsupported scheme, missing host
+    response_too_large,     // body or header over max_response_bytes
+    timeout,                // the request's total timeout (connect included) expired
+};
+const boost::system::error_category& http_client_category();
+boost::system::error_code make_error_code(http_client_errc e);
+
+struct http_client_stats {
+    std::size_t requests = 0;
+    std::size_t connections_opened = 0; // new TCP(+TLS) connections; reuse does not count
+};
+
+class http_client {
+public:
+    virtual ~http_client() = default;
+    // Sends one request and reads the whole response. Safe to call concurrently from several
+    // coroutines on the same executor; each exchange gets its own (pooled) connection.
+    virtual boost::asio::awaitable<boost::system::result<http_response>> send(http_request req) = 0;
+    virtual http_client_stats stats() const = 0;
+};
+
+using http_client_ptr = std::unique_ptr<http_client>;
+
+// Beast + OpenSSL implementation: peer verification on, SNI, host-name verification, system CA store,
+// keep-alive pooling per scheme://host:port, plain HTTP refused unless the host is loopback.
+http_client_ptr make_http_client(boost::asio::any_io_executor ex, http_client_settings settings = {});
+
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback_host(std::string_view host);
+
+} // namespace crmsync
+
+namespace boost::system {
+template <> struct is_error_code_enum<crmsync::http_client_errc> : std::true_type {};
+} // namespace boost::system

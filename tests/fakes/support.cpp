@@ -1,0 +1,1 @@
+// Test-support library: fakes and helpers shared by the test executables.
