@@ -8,6 +8,7 @@
 // (see core/retry_policy.hpp).
 
 #include "core/http.hpp"
+#include "core/url.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -59,9 +60,6 @@ using http_client_ptr = std::unique_ptr<http_client>;
 // Beast + OpenSSL implementation: peer verification on, SNI, host-name verification, system CA store,
 // keep-alive pooling per scheme://host:port, plain HTTP refused unless the host is loopback.
 http_client_ptr make_http_client(boost::asio::any_io_executor ex, http_client_settings settings = {});
-
-// True for 127.0.0.0/8, ::1 and "localhost".
-bool is_loopback_host(std::string_view host);
 
 } // namespace crmsync
 
