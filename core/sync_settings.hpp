@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace crmsync {
@@ -44,5 +45,6 @@ std::string_view to_string(sync_direction d);
 std::string_view to_string(conflict_policy p);
 std::string_view to_string(field_direction d);
 std::string_view to_string(normalizer n);
+inline std::string_view to_string(delete_policy p) { return p == delete_policy::keep ? "keep" : "propagate"; }
 
 } // namespace crmsync

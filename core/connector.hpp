@@ -1,0 +1,89 @@
+#pragma once
+// The connector interface: what the engine needs from one side's API. A connector only knows how to
+// talk to its API; intervals, retries, backoff, batching and persistence belong to the engine
+// (design.md §2). Connectors never sleep or loop on their own: failures come back as data
+// (core/outcome.hpp) and the engine decides when to try again. Pacing is the one exception the
+// connector takes part in: it awaits its request gates (core/request_gate.hpp) before each request
+// and feeds them what the responses say, because only it can read its API's budget signals.
+//
+// Records are in the connector's own vocabulary (see core/record.hpp).
+
+#include "core/field_catalog.hpp"
+#include "core/outcome.hpp"
+#include "core/record.hpp"
+#include "core/request_gate.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace crmsync {
+
+struct change_query {
+    std::string cursor;                 // watermark from the previous poll; empty = from the beginning
+    std::string page;                   // continuation inside this poll; empty = first page
+    std::chrono::milliseconds overlap{}; // re-read this far behind the cursor (search-index lag)
+    priority prio = priority::backfill;
+};
+
+struct change_page {
+    std::vector<record> records;
+    std::string next_page; // empty when the poll is complete
+    std::string cursor;    // watermark that is safe to persist together with `records`
+};
+
+enum class write_kind : std::uint8_t { create = 0, update = 1, remove = 2 };
+
+struct write_op {
+    std::int64_t op_id = 0;  // the engine's outbox id, echoed in the result
+    write_kind kind = write_kind::update;
+    std::string target_id;   // the record on this side; empty for create
+    field_map fields;        // this side's vocabulary; an empty value clears the field
+    priority prio = priority::backfill;
+};
+
+struct write_result {
+    std::int64_t op_id = 0;
+    std::optional<failure> error; // unset on success
+    std::string id;               // the record's id on this side after the write
+    // Set when the API refused a create because the record already exists (HubSpot 409
+    // "Existing ID: N"): the engine links to it instead of failing.
+    std::string existing_id;
+};
+
+class connector {
+public:
+    virtual ~connector() = default;
+
+    virtual std::string_view name() const = 0;
+    virtual const field_catalog& catalog() const = 0;
+
+    // One-time preparation before syncing (HubSpot: create the custom properties). Idempotent.
+    virtual boost::asio::awaitable<outcome<void>> prepare() = 0;
+
+    // One page of records changed at or after `q.cursor - q.overlap`, oldest first.
+    virtual boost::asio::awaitable<outcome<change_page>> fetch_changes(change_query q) = 0;
+
+    // Current state of the given records, in one batch call where the API allows (verify-before-write).
+    // Records that no longer exist come back with `deleted = true`.
+    virtual boost::asio::awaitable<outcome<std::vector<record>>> fetch_by_ids(std::span<const std::string> ids,
+                                                                             priority prio) = 0;
+
+    // Largest batch apply() accepts.
+    virtual std::size_t max_batch() const = 0;
+    // Applies a batch; one result per op, in any order. Creates must be idempotent (upsert on a unique key)
+    // so that a retry after a lost response finds the record instead of duplicating it.
+    virtual boost::asio::awaitable<std::vector<write_result>> apply(std::span<const write_op> ops) = 0;
+
+    // The connector's request gates, for status and metrics.
+    virtual std::vector<const request_gate*> gates() const = 0;
+};
+
+using connector_ptr = std::unique_ptr<connector>;
+
+} // namespace crmsync

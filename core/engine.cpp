@@ -1,0 +1,117 @@
+#include "core/engine.hpp"
+
+#include "core/planner.hpp"
+#include "core/redact.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <spdlog/spdlog.h>
+
+namespace crmsync {
+
+namespace asio = boost::asio;
+
+std::string_view to_string(engine_state s)
+{
+    switch (s) {
+    case engine_state::starting: return "starting";
+    case engine_state::initial_sync: return "initial_sync";
+    case engine_state::running: return "running";
+    case engine_state::degraded: return "degraded";
+    case engine_state::paused: return "paused";
+    case engine_state::stopping: return "stopping";
+    }
+    return "?";
+}
+
+engine::engine(asio::any_io_executor ex, state_store& store, connector& shopify, connector& crm,
+               const field_mapping& mapping, engine_settings settings, const clock& clk,
+               std::shared_ptr<spdlog::logger> log)
+    : ex_(ex), store_(store), shopify_(shopify), crm_(crm), mapping_(mapping), settings_(std::move(settings)),
+      clock_(clk), log_(std::move(log)), reconcile_wakeup_(std::make_unique<wakeup>(ex)), rng_(settings_.seed)
+{
+    for (side s : {side::shopify, side::crm}) {
+        auto i = static_cast<std::size_t>(s);
+        poll_wakeup_[i] = std::make_unique<wakeup>(ex);
+        push_wakeup_[i] = std::make_unique<wakeup>(ex);
+        status_[i].source = direction_allows(settings_.sync.direction, s, other(s));
+        status_[i].target = direction_allows(settings_.sync.direction, other(s), s);
+        status_[i].cursor = store_.cursor(s, "poll").value_or("");
+        status_[i].initial_scan_complete = store_.cursor(s, "initial_scan").value_or("") == "done";
+    }
+}
+
+engine::~engine() = default;
+
+bool engine::flows(side from, side to) const { return direction_allows(settings_.sync.direction, from, to); }
+
+void engine::poll_now(side s) { poll_wakeup_[static_cast<std::size_t>(s)]->notify(); }
+
+bool engine::initial_sync_complete() const
+{
+    for (const auto& st : status_)
+        if (st.source && !st.initial_scan_complete)
+            return false;
+    return true;
+}
+
+engine_state engine::state() const
+{
+    if (stopping_)
+        return engine_state::stopping;
+    if (heartbeat_ == 0)
+        return engine_state::starting;
+    const auto now = to_unix_ms(clock_.wall_now());
+    for (const auto& st : status_)
+        if (!st.paused_reason.empty() && st.paused_until_ms && *st.paused_until_ms > now)
+            return engine_state::paused;
+    if (!initial_sync_complete())
+        return engine_state::initial_sync;
+    for (const auto& st : status_) {
+        // A side whose last error is more recent than its last successful poll is not healthy.
+        if (st.last_error_ms && *st.last_error_ms > now - 300'000 &&
+            (!st.last_poll_ok_ms || *st.last_error_ms > *st.last_poll_ok_ms || !st.source))
+            return engine_state::degraded;
+    }
+    return engine_state::running;
+}
+
+void engine::record_error(side s, const failure& f)
+{
+    auto& st = status_[static_cast<std::size_t>(s)];
+    st.last_error = redact(f.message);
+    st.last_error_ms = to_unix_ms(clock_.wall_now());
+    if (f.kind == failure_kind::paused) {
+        if (st.paused_reason != st.last_error)
+            log_->error("{} side paused: {}", to_string(s), st.last_error);
+        st.paused_reason = st.last_error;
+        st.paused_until_ms = *st.last_error_ms + std::max<std::int64_t>(f.retry_after.count(), 60'000);
+    } else {
+        log_->warn("{}", st.last_error);
+    }
+}
+
+asio::awaitable<void> engine::run()
+{
+    using namespace asio::experimental::awaitable_operators;
+    struct stop_flag {
+        bool& f;
+        ~stop_flag() { f = true; }
+    } flag{stopping_};
+    ++heartbeat_;
+    log_->info("sync engine starting: direction {}, {} mapped fields{}", to_string(settings_.sync.direction),
+               mapping_.specs().size(), settings_.dry_run ? ", dry run (no writes)" : "");
+    switch (settings_.sync.direction) {
+    case sync_direction::shopify_to_crm:
+        co_await (poller(side::shopify) && reconciler() && pusher(side::crm));
+        break;
+    case sync_direction::crm_to_shopify:
+        co_await (poller(side::crm) && reconciler() && pusher(side::shopify));
+        break;
+    case sync_direction::two_way:
+        co_await (poller(side::shopify) && poller(side::crm) && reconciler() && pusher(side::crm) &&
+                  pusher(side::shopify));
+        break;
+    }
+}
+
+} // namespace crmsync

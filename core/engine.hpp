@@ -1,0 +1,125 @@
+#pragma once
+// The sync engine: owns the loop (design.md §2). Pollers observe each source side into the state
+// store, the reconciler turns dirty links into outbox rows, pushers apply the outbox to each target
+// side with retries, backoff and dead letters. Connectors only talk to their APIs.
+//
+// Everything runs as coroutines on one executor; run() returns when cancelled (shutdown) and throws
+// when the state store fails (the daemon then stops; systemd restarts it).
+
+#include "core/clock.hpp"
+#include "core/connector.hpp"
+#include "core/mapping.hpp"
+#include "core/retry_policy.hpp"
+#include "core/state_store.hpp"
+#include "core/sync_settings.hpp"
+#include "core/wakeup.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+
+namespace spdlog {
+class logger;
+}
+
+namespace crmsync {
+
+struct engine_settings {
+    sync_settings sync;
+    std::chrono::milliseconds shopify_poll_interval{30'000};
+    std::chrono::milliseconds crm_poll_interval{30'000};
+    // Re-read this far behind each cursor: both APIs' search indexes lag behind writes.
+    std::chrono::milliseconds shopify_overlap{60'000};
+    std::chrono::milliseconds crm_overlap{120'000};
+    retry_policy retry;
+    bool dry_run = false; // observe and plan, log the writes, send none
+    std::size_t reconcile_batch = 500;
+    std::uint64_t seed = std::random_device{}();
+};
+
+enum class engine_state { starting, initial_sync, running, degraded, paused, stopping };
+std::string_view to_string(engine_state s);
+
+struct side_status {
+    bool source = false;  // polled
+    bool target = false;  // written
+    std::optional<std::int64_t> last_poll_ok_ms;
+    std::optional<std::int64_t> last_poll_started_ms;
+    std::string cursor;
+    std::string last_error; // redacted: no personal data
+    std::optional<std::int64_t> last_error_ms;
+    std::string paused_reason;
+    std::optional<std::int64_t> paused_until_ms;
+    bool initial_scan_complete = false;
+    std::uint64_t polls = 0;
+    std::uint64_t records_observed = 0;
+    std::uint64_t records_changed = 0;
+    std::uint64_t writes_ok = 0;
+    std::uint64_t writes_retried = 0;
+    std::uint64_t writes_failed = 0; // dead-lettered
+    std::array<std::uint64_t, 3> writes_by_kind{}; // indexed by write_kind
+};
+
+class engine {
+public:
+    engine(boost::asio::any_io_executor ex, state_store& store, connector& shopify, connector& crm,
+           const field_mapping& mapping, engine_settings settings, const clock& clk,
+           std::shared_ptr<spdlog::logger> log);
+    ~engine();
+
+    boost::asio::awaitable<void> run();
+
+    engine_state state() const;
+    bool initial_sync_complete() const;
+    const side_status& status(side s) const { return status_[static_cast<std::size_t>(s)]; }
+    connector& side_connector(side s) { return s == side::shopify ? shopify_ : crm_; }
+    const connector& side_connector(side s) const { return s == side::shopify ? shopify_ : crm_; }
+    const engine_settings& settings() const { return settings_; }
+    // Monotonic count of loop iterations, for the watchdog: it moves while the engine makes progress.
+    std::uint64_t heartbeat() const { return heartbeat_; }
+
+    // Ask a poller to poll now (webhook hint, operator action).
+    void poll_now(side s);
+
+    // One observation pass over every source side, then reconcile until nothing is dirty; no writes are
+    // sent (the outbox then holds the plan). For `crmsyncd plan` on a scratch copy of the state.
+    // Returns the first failure, if any poll failed.
+    boost::asio::awaitable<std::optional<failure>> observe_and_plan();
+
+private:
+    boost::asio::awaitable<void> poller(side s);
+    boost::asio::awaitable<bool> poll_once(side s);
+    boost::asio::awaitable<void> reconciler();
+    void reconcile_link(std::int64_t link_id, std::int64_t now_ms);
+    boost::asio::awaitable<void> pusher(side target);
+    boost::asio::awaitable<bool> push_once(side target);
+    void settle(const outbox_row& row, const write_result& result, side target, std::int64_t now_ms);
+    void record_error(side s, const failure& f);
+    bool flows(side from, side to) const;
+    std::int64_t now_ms() const { return to_unix_ms(clock_.wall_now()); }
+
+    boost::asio::any_io_executor ex_;
+    state_store& store_;
+    connector& shopify_;
+    connector& crm_;
+    const field_mapping& mapping_;
+    engine_settings settings_;
+    const clock& clock_;
+    std::shared_ptr<spdlog::logger> log_;
+    std::array<side_status, 2> status_;
+    std::array<std::unique_ptr<wakeup>, 2> poll_wakeup_;
+    std::array<std::unique_ptr<wakeup>, 2> push_wakeup_;
+    std::unique_ptr<wakeup> reconcile_wakeup_;
+    std::mt19937_64 rng_;
+    bool stopping_ = false;
+    std::uint64_t heartbeat_ = 0;
+};
+
+} // namespace crmsync

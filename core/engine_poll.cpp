@@ -1,0 +1,85 @@
+// Pollers: observe a source side into the state store, one page per transaction, the cursor stored
+// with the records it covers (design.md §4.2).
+#include "core/engine.hpp"
+
+#include "core/redact.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace crmsync {
+
+namespace asio = boost::asio;
+
+asio::awaitable<void> engine::poller(side s)
+{
+    const auto i = static_cast<std::size_t>(s);
+    const auto interval = s == side::shopify ? settings_.shopify_poll_interval : settings_.crm_poll_interval;
+    for (;;) {
+        ++heartbeat_;
+        co_await poll_once(s);
+        // +-10% jitter so that several daemons (or both pollers) do not line up.
+        std::uniform_real_distribution<double> jitter(0.9, 1.1);
+        auto wait = std::chrono::milliseconds{static_cast<std::int64_t>(static_cast<double>(interval.count()) * jitter(rng_))};
+        auto& st = status_[i];
+        if (!st.paused_reason.empty() && st.paused_until_ms)
+            wait = std::max(wait, std::chrono::milliseconds{*st.paused_until_ms - now_ms()});
+        co_await poll_wakeup_[i]->wait_for(wait);
+    }
+}
+
+asio::awaitable<bool> engine::poll_once(side s)
+{
+    const auto i = static_cast<std::size_t>(s);
+    auto& st = status_[i];
+    auto& conn = side_connector(s);
+    st.last_poll_started_ms = now_ms();
+    change_query q;
+    q.cursor = store_.cursor(s, "poll").value_or("");
+    q.overlap = s == side::shopify ? settings_.shopify_overlap : settings_.crm_overlap;
+    q.prio = st.initial_scan_complete ? priority::live : priority::backfill;
+    int attempt = 0;
+    for (;;) {
+        auto page = co_await conn.fetch_changes(q);
+        ++heartbeat_;
+        if (!page) {
+            record_error(s, page.error());
+            if (page.error().kind != failure_kind::retry || ++attempt > 8)
+                co_return false;
+            auto d = settings_.retry.backoff(attempt, page.error().retry_after, rng_);
+            co_await poll_wakeup_[i]->wait_for(d);
+            continue;
+        }
+        attempt = 0;
+        std::size_t changed = 0;
+        const auto now = now_ms();
+        {
+            auto tx = store_.begin();
+            for (const auto& rec : page->records)
+                if (store_.observe(s, mapping_.to_canonical(s, rec), now).changed)
+                    ++changed;
+            store_.set_cursor(s, "poll", page->cursor, now);
+            if (page->next_page.empty() && !st.initial_scan_complete)
+                store_.set_cursor(s, "initial_scan", "done", now);
+            tx.commit();
+        }
+        st.cursor = page->cursor;
+        st.records_observed += page->records.size();
+        st.records_changed += changed;
+        if (changed > 0)
+            reconcile_wakeup_->notify();
+        if (page->next_page.empty())
+            break;
+        q.page = page->next_page;
+    }
+    if (!st.initial_scan_complete) {
+        st.initial_scan_complete = true;
+        log_->info("{}: initial scan complete", to_string(s));
+    }
+    ++st.polls;
+    st.last_poll_ok_ms = now_ms();
+    st.paused_reason.clear();
+    st.paused_until_ms.reset();
+    co_return true;
+}
+
+} // namespace crmsync

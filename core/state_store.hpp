@@ -1,0 +1,202 @@
+#pragma once
+// The local state cache (design.md §2, §4): links with their base values, each side's newest snapshot,
+// cursors, the outbox, conflicts, dead letters, tombstones and the webhook inbox, in one SQLite file.
+//
+// Durability: WAL, synchronous=FULL, so a committed transaction survives kill -9 and power loss.
+// Every multi-row change happens inside one transaction (begin()); cursors are stored in the same
+// transaction as the records they cover.
+//
+// Error tiers: open() returns a failure an operator can act on (locked by another daemon, read-only,
+// not a database, newer schema). Once open, SQLite failures (disk full, I/O error) throw
+// sqlite::error: the daemon cannot continue safely and stops; systemd restarts it.
+//
+// Single-threaded: used from the daemon's event loop only.
+
+#include "core/connector.hpp"
+#include "core/outcome.hpp"
+#include "core/record.hpp"
+#include "core/request_gate.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crmsync {
+
+namespace sqlite {
+class connection;
+}
+
+enum class link_state : std::uint8_t {
+    active = 0,
+    quarantined = 1, // kept flapping; left alone until an operator acts
+};
+
+struct link_row {
+    std::int64_t id = 0;
+    std::string shopify_id; // empty when not (yet) on that side
+    std::string crm_id;
+    field_map base;         // canonical values both sides last agreed on
+    bool dirty = false;
+    link_state state = link_state::active;
+};
+
+struct snapshot_row {
+    std::int64_t link_id = 0;
+    side from = side::shopify;
+    std::int64_t updated_at_ms = 0;
+    field_map fields; // canonical, normalized
+    bool deleted = false;
+};
+
+struct outbox_row {
+    std::int64_t id = 0;
+    std::int64_t link_id = 0;
+    side target = side::crm;
+    write_kind kind = write_kind::update;
+    field_map fields; // canonical values to write
+    std::int64_t version = 0;
+    priority prio = priority::backfill;
+    int attempts = 0;
+    std::int64_t next_attempt_at_ms = 0;
+    std::string last_error;
+    std::int64_t created_at_ms = 0;
+};
+
+struct dead_letter_row {
+    std::int64_t id = 0;
+    std::int64_t link_id = 0;
+    side target = side::crm;
+    write_kind kind = write_kind::update;
+    field_map fields;
+    std::string error;
+    int attempts = 0;
+    std::int64_t created_at_ms = 0;
+};
+
+struct store_counts {
+    std::int64_t links = 0;
+    std::int64_t pending = 0; // outbox rows
+    std::int64_t dirty = 0;
+    std::int64_t conflicts = 0; // unresolved
+    std::int64_t dead_letters = 0;
+};
+
+struct inbox_row {
+    std::int64_t id = 0;
+    std::string source;
+    std::string topic;
+    std::string body;
+    std::int64_t received_at_ms = 0;
+};
+
+struct open_options {
+    bool read_only = false;
+    // Take an exclusive lock file (PATH.lock) so two daemons never share one state file.
+    bool exclusive = false;
+};
+
+class state_store {
+public:
+    static constexpr int schema_version = 1;
+
+    static outcome<std::unique_ptr<state_store>> open(const std::string& path, open_options opts = {});
+    // An in-memory scratch copy of the state file (empty when the file does not exist), for dry planning:
+    // whatever is done to it never reaches the file.
+    static outcome<std::unique_ptr<state_store>> open_scratch_copy(const std::string& path);
+    ~state_store();
+    state_store(const state_store&) = delete;
+    state_store& operator=(const state_store&) = delete;
+
+    // BEGIN IMMEDIATE ... COMMIT. Rolled back if destroyed without commit(). Not nestable.
+    class transaction {
+    public:
+        explicit transaction(state_store& s);
+        transaction(transaction&& o) noexcept : store_(o.store_), open_(o.open_) { o.open_ = false; }
+        ~transaction();
+        void commit();
+
+    private:
+        state_store& store_;
+        bool open_ = true;
+    };
+    transaction begin() { return transaction(*this); }
+
+    // Cursors: one value per (side, name), e.g. (shopify, "poll") = "2026-11-26T10:00:00Z".
+    std::optional<std::string> cursor(side s, std::string_view name);
+    void set_cursor(side s, std::string_view name, std::string_view value, std::int64_t now_ms);
+
+    // Stores the newest snapshot of a record seen on side `from` (canonical fields). An observation older
+    // than the stored snapshot is ignored; an unknown id gets a new link. The link is marked dirty when the
+    // content (fields or deleted) changed.
+    struct observed {
+        std::int64_t link_id = 0; // 0 when ignored (tombstoned, or a delete of something never seen)
+        bool changed = false;
+        bool new_link = false;
+    };
+    observed observe(side from, const record& canonical, std::int64_t now_ms);
+
+    std::optional<link_row> link(std::int64_t id);
+    std::optional<link_row> link_by_remote(side s, std::string_view remote_id);
+    std::optional<snapshot_row> snapshot(std::int64_t link_id, side s);
+    std::vector<std::int64_t> dirty_links(std::size_t limit);
+    void set_dirty(std::int64_t link_id, bool dirty);
+    void set_base(std::int64_t link_id, const field_map& base);
+    void set_remote_id(std::int64_t link_id, side s, std::string_view remote_id);
+    // Folds link `drop` into `keep`: keep takes drop's snapshot of side `s` (when it has none) and its id
+    // there; drop's outbox rows go, drop is deleted. Used when a write reveals that two links are one
+    // person on side `s`. Precondition: drop has no id on the other side.
+    void merge_links(std::int64_t keep, std::int64_t drop, side s);
+
+    // Outbox: at most one pending write per (link, target); enqueue replaces its fields and bumps its version.
+    void enqueue(std::int64_t link_id, side target, write_kind kind, const field_map& fields, priority p,
+                 std::int64_t now_ms);
+    void cancel_outbox(std::int64_t link_id, side target);
+    std::vector<outbox_row> due(side target, std::int64_t now_ms, std::size_t limit);
+    std::optional<std::int64_t> next_due_ms(side target);
+    std::optional<outbox_row> outbox_entry(std::int64_t id);
+    // Removes the row if it still has `version`; returns false when it was re-planned meanwhile.
+    bool complete(std::int64_t outbox_id, std::int64_t version);
+    void reschedule(std::int64_t outbox_id, int attempts, std::int64_t next_attempt_at_ms, std::string_view error);
+    void to_dead_letter(const outbox_row& row, std::string_view error, std::int64_t now_ms);
+    std::vector<dead_letter_row> dead_letters(std::size_t limit);
+
+    store_counts counts();
+
+    // Webhook inbox with de-duplication on `dedup_key`; false when the key was seen before.
+    bool inbox_add(std::string_view source, std::string_view topic, std::string_view dedup_key, std::string_view body,
+                   std::int64_t now_ms);
+    std::vector<inbox_row> inbox_pending(std::size_t limit);
+    void inbox_done(std::int64_t id, std::int64_t now_ms);
+    // Forgets processed inbox rows and de-duplication keys older than the cutoff.
+    void prune_inbox(std::int64_t older_than_ms);
+
+    // PRAGMA integrity_check: "ok" or the problems found.
+    std::string integrity_check();
+    const std::string& path() const { return path_; }
+
+    // Test hook: runs before every COMMIT; throwing from it makes the commit fail (fail-at-N tests).
+    void set_commit_hook(std::function<void()> hook) { commit_hook_ = std::move(hook); }
+
+private:
+    state_store(std::string path, std::unique_ptr<sqlite::connection> db, int lock_fd);
+    void migrate();
+    std::int64_t new_link(side s, std::string_view remote_id, std::int64_t now_ms);
+    void put_snapshot(std::int64_t link_id, side s, const record& r);
+
+    std::string path_;
+    std::unique_ptr<sqlite::connection> db_;
+    int lock_fd_ = -1;
+    bool in_tx_ = false;
+    std::function<void()> commit_hook_;
+};
+
+// Compact JSON encoding of field maps as stored in the database.
+std::string encode_fields(const field_map& f);
+field_map decode_fields(std::string_view json);
+
+} // namespace crmsync

@@ -1,0 +1,316 @@
+// Data operations of the state store (schema and lifecycle are in state_store.cpp).
+#include "core/sqlite.hpp"
+#include "core/state_store.hpp"
+
+namespace crmsync {
+namespace {
+
+int side_int(side s) { return static_cast<int>(s); }
+const char* id_column(side s) { return s == side::shopify ? "shopify_id" : "crm_id"; }
+
+link_row read_link(const sqlite::statement& st)
+{
+    link_row l;
+    l.id = st.get_int(0);
+    l.shopify_id = st.get_text(1);
+    l.crm_id = st.get_text(2);
+    l.base = decode_fields(st.get_text(3));
+    l.dirty = st.get_int(4) != 0;
+    l.state = static_cast<link_state>(st.get_int(5));
+    return l;
+}
+
+outbox_row read_outbox(const sqlite::statement& st)
+{
+    outbox_row r;
+    r.id = st.get_int(0);
+    r.link_id = st.get_int(1);
+    r.target = static_cast<side>(st.get_int(2));
+    r.kind = static_cast<write_kind>(st.get_int(3));
+    r.fields = decode_fields(st.get_text(4));
+    r.version = st.get_int(5);
+    r.prio = static_cast<priority>(st.get_int(6));
+    r.attempts = static_cast<int>(st.get_int(7));
+    r.next_attempt_at_ms = st.get_int(8);
+    r.last_error = st.get_text(9);
+    r.created_at_ms = st.get_int(10);
+    return r;
+}
+
+constexpr const char* link_columns = "id, coalesce(shopify_id,''), coalesce(crm_id,''), base, dirty, state";
+constexpr const char* outbox_columns =
+    "id, link_id, target, kind, fields, version, priority, attempts, next_attempt_at, coalesce(last_error,''), created_at";
+
+} // namespace
+
+std::optional<std::string> state_store::cursor(side s, std::string_view name)
+{
+    auto st = db_->prepare("SELECT value FROM cursors WHERE side=? AND name=?");
+    st.bind(1, side_int(s)).bind(2, name);
+    if (!st.step())
+        return std::nullopt;
+    return st.get_text(0);
+}
+
+void state_store::set_cursor(side s, std::string_view name, std::string_view value, std::int64_t now_ms)
+{
+    auto st = db_->prepare("INSERT INTO cursors(side, name, value, updated_at) VALUES(?,?,?,?) "
+                           "ON CONFLICT(side, name) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at");
+    st.bind(1, side_int(s)).bind(2, name).bind(3, value).bind(4, now_ms).exec();
+}
+
+std::int64_t state_store::new_link(side s, std::string_view remote_id, std::int64_t now_ms)
+{
+    auto st = db_->prepare(s == side::shopify ? "INSERT INTO links(shopify_id, dirty, updated_at) VALUES(?, 1, ?)"
+                                              : "INSERT INTO links(crm_id, dirty, updated_at) VALUES(?, 1, ?)");
+    st.bind(1, remote_id).bind(2, now_ms).exec();
+    return db_->last_insert_rowid();
+}
+
+void state_store::put_snapshot(std::int64_t link_id, side s, const record& r)
+{
+    auto st = db_->prepare("INSERT INTO snapshots(link_id, side, updated_at, fields, deleted) VALUES(?,?,?,?,?) "
+                           "ON CONFLICT(link_id, side) DO UPDATE SET updated_at=excluded.updated_at, "
+                           "fields=excluded.fields, deleted=excluded.deleted");
+    st.bind(1, link_id).bind(2, side_int(s)).bind(3, r.updated_at_ms).bind(4, encode_fields(r.fields));
+    st.bind(5, r.deleted ? 1 : 0).exec();
+}
+
+state_store::observed state_store::observe(side from, const record& r, std::int64_t now_ms)
+{
+    auto link = link_by_remote(from, r.id);
+    if (!link) {
+        auto ts = db_->prepare("SELECT 1 FROM tombstones WHERE side=? AND remote_id=?");
+        ts.bind(1, side_int(from)).bind(2, r.id);
+        if (ts.step() || r.deleted)
+            return {};
+        auto id = new_link(from, r.id, now_ms);
+        put_snapshot(id, from, r);
+        return {id, true, true};
+    }
+    auto snap = snapshot(link->id, from);
+    if (snap) {
+        if (r.updated_at_ms < snap->updated_at_ms)
+            return {link->id, false, false};
+        bool same = snap->fields == r.fields && snap->deleted == r.deleted;
+        if (same) {
+            if (r.updated_at_ms != snap->updated_at_ms)
+                put_snapshot(link->id, from, r);
+            return {link->id, false, false};
+        }
+    }
+    put_snapshot(link->id, from, r);
+    set_dirty(link->id, true);
+    return {link->id, true, false};
+}
+
+std::optional<link_row> state_store::link(std::int64_t id)
+{
+    auto st = db_->prepare(std::string("SELECT ") + link_columns + " FROM links WHERE id=?");
+    st.bind(1, id);
+    if (!st.step())
+        return std::nullopt;
+    return read_link(st);
+}
+
+std::optional<link_row> state_store::link_by_remote(side s, std::string_view remote_id)
+{
+    auto st = db_->prepare(std::string("SELECT ") + link_columns + " FROM links WHERE " + id_column(s) + "=?");
+    st.bind(1, remote_id);
+    if (!st.step())
+        return std::nullopt;
+    return read_link(st);
+}
+
+std::optional<snapshot_row> state_store::snapshot(std::int64_t link_id, side s)
+{
+    auto st = db_->prepare("SELECT updated_at, fields, deleted FROM snapshots WHERE link_id=? AND side=?");
+    st.bind(1, link_id).bind(2, side_int(s));
+    if (!st.step())
+        return std::nullopt;
+    return snapshot_row{link_id, s, st.get_int(0), decode_fields(st.get_text(1)), st.get_int(2) != 0};
+}
+
+std::vector<std::int64_t> state_store::dirty_links(std::size_t limit)
+{
+    auto st = db_->prepare("SELECT id FROM links WHERE dirty <> 0 ORDER BY id LIMIT ?");
+    st.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<std::int64_t> out;
+    while (st.step())
+        out.push_back(st.get_int(0));
+    return out;
+}
+
+void state_store::set_dirty(std::int64_t link_id, bool dirty)
+{
+    db_->prepare("UPDATE links SET dirty=? WHERE id=?").bind(1, dirty ? 1 : 0).bind(2, link_id).exec();
+}
+
+void state_store::set_base(std::int64_t link_id, const field_map& base)
+{
+    db_->prepare("UPDATE links SET base=? WHERE id=?").bind(1, encode_fields(base)).bind(2, link_id).exec();
+}
+
+void state_store::set_remote_id(std::int64_t link_id, side s, std::string_view remote_id)
+{
+    auto st = db_->prepare(std::string("UPDATE links SET ") + id_column(s) + "=? WHERE id=?");
+    if (remote_id.empty())
+        st.bind_null(1);
+    else
+        st.bind(1, remote_id);
+    st.bind(2, link_id).exec();
+}
+
+void state_store::merge_links(std::int64_t keep, std::int64_t drop, side s)
+{
+    db_->prepare("INSERT OR IGNORE INTO snapshots(link_id, side, updated_at, fields, deleted) "
+                 "SELECT ?, side, updated_at, fields, deleted FROM snapshots WHERE link_id=? AND side=?")
+        .bind(1, keep)
+        .bind(2, drop)
+        .bind(3, side_int(s))
+        .exec();
+    db_->prepare("DELETE FROM snapshots WHERE link_id=?").bind(1, drop).exec();
+    db_->prepare("DELETE FROM outbox WHERE link_id=?").bind(1, drop).exec();
+    db_->prepare("UPDATE conflicts SET link_id=? WHERE link_id=?").bind(1, keep).bind(2, drop).exec();
+    auto id = link(drop);
+    db_->prepare("DELETE FROM links WHERE id=?").bind(1, drop).exec();
+    if (id)
+        set_remote_id(keep, s, s == side::shopify ? id->shopify_id : id->crm_id);
+    set_dirty(keep, true);
+}
+
+void state_store::enqueue(std::int64_t link_id, side target, write_kind kind, const field_map& fields, priority p,
+                          std::int64_t now_ms)
+{
+    // A re-planned write keeps its attempt count (so a poison record still reaches the dead-letter list)
+    // and takes the more urgent of the two priorities. Only a change of content bumps the version (an
+    // in-flight send of the old content is then known to be stale) and makes a backing-off row due now.
+    auto st = db_->prepare("INSERT INTO outbox(link_id, target, kind, fields, priority, next_attempt_at, created_at) "
+                           "VALUES(?,?,?,?,?,?,?) ON CONFLICT(link_id, target) DO UPDATE SET kind=excluded.kind, "
+                           "fields=excluded.fields, version=version+(fields<>excluded.fields OR kind<>excluded.kind), "
+                           "priority=min(priority, excluded.priority), "
+                           "next_attempt_at=CASE WHEN fields<>excluded.fields OR kind<>excluded.kind "
+                           "THEN min(next_attempt_at, excluded.next_attempt_at) ELSE next_attempt_at END");
+    st.bind(1, link_id).bind(2, side_int(target)).bind(3, static_cast<int>(kind)).bind(4, encode_fields(fields));
+    st.bind(5, static_cast<int>(p)).bind(6, now_ms).bind(7, now_ms).exec();
+}
+
+void state_store::cancel_outbox(std::int64_t link_id, side target)
+{
+    db_->prepare("DELETE FROM outbox WHERE link_id=? AND target=?").bind(1, link_id).bind(2, side_int(target)).exec();
+}
+
+std::vector<outbox_row> state_store::due(side target, std::int64_t now_ms, std::size_t limit)
+{
+    auto st = db_->prepare(std::string("SELECT ") + outbox_columns +
+                           " FROM outbox WHERE target=? AND next_attempt_at<=? ORDER BY priority, next_attempt_at, id "
+                           "LIMIT ?");
+    st.bind(1, side_int(target)).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
+    std::vector<outbox_row> out;
+    while (st.step())
+        out.push_back(read_outbox(st));
+    return out;
+}
+
+std::optional<std::int64_t> state_store::next_due_ms(side target)
+{
+    auto st = db_->prepare("SELECT min(next_attempt_at) FROM outbox WHERE target=?");
+    st.bind(1, side_int(target));
+    if (!st.step() || st.is_null(0))
+        return std::nullopt;
+    return st.get_int(0);
+}
+
+std::optional<outbox_row> state_store::outbox_entry(std::int64_t id)
+{
+    auto st = db_->prepare(std::string("SELECT ") + outbox_columns + " FROM outbox WHERE id=?");
+    st.bind(1, id);
+    if (!st.step())
+        return std::nullopt;
+    return read_outbox(st);
+}
+
+bool state_store::complete(std::int64_t outbox_id, std::int64_t version)
+{
+    db_->prepare("DELETE FROM outbox WHERE id=? AND version=?").bind(1, outbox_id).bind(2, version).exec();
+    return db_->changes() > 0;
+}
+
+void state_store::reschedule(std::int64_t outbox_id, int attempts, std::int64_t next_attempt_at_ms,
+                             std::string_view error)
+{
+    auto st = db_->prepare("UPDATE outbox SET attempts=?, next_attempt_at=?, last_error=? WHERE id=?");
+    st.bind(1, attempts).bind(2, next_attempt_at_ms).bind(3, error).bind(4, outbox_id).exec();
+}
+
+void state_store::to_dead_letter(const outbox_row& row, std::string_view error, std::int64_t now_ms)
+{
+    auto st = db_->prepare("INSERT INTO dead_letters(link_id, target, kind, fields, error, attempts, created_at) "
+                           "VALUES(?,?,?,?,?,?,?)");
+    st.bind(1, row.link_id).bind(2, side_int(row.target)).bind(3, static_cast<int>(row.kind));
+    st.bind(4, encode_fields(row.fields)).bind(5, error).bind(6, row.attempts).bind(7, now_ms).exec();
+    db_->prepare("DELETE FROM outbox WHERE id=?").bind(1, row.id).exec();
+}
+
+std::vector<dead_letter_row> state_store::dead_letters(std::size_t limit)
+{
+    auto st = db_->prepare("SELECT id, link_id, target, kind, fields, error, attempts, created_at FROM dead_letters "
+                           "ORDER BY id DESC LIMIT ?");
+    st.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<dead_letter_row> out;
+    while (st.step())
+        out.push_back({st.get_int(0), st.get_int(1), static_cast<side>(st.get_int(2)),
+                       static_cast<write_kind>(st.get_int(3)), decode_fields(st.get_text(4)), st.get_text(5),
+                       static_cast<int>(st.get_int(6)), st.get_int(7)});
+    return out;
+}
+
+store_counts state_store::counts()
+{
+    auto st = db_->prepare("SELECT (SELECT count(*) FROM links), (SELECT count(*) FROM outbox), "
+                           "(SELECT count(*) FROM links WHERE dirty <> 0), "
+                           "(SELECT count(*) FROM conflicts WHERE resolved_at IS NULL), "
+                           "(SELECT count(*) FROM dead_letters)");
+    st.step();
+    return {st.get_int(0), st.get_int(1), st.get_int(2), st.get_int(3), st.get_int(4)};
+}
+
+bool state_store::inbox_add(std::string_view source, std::string_view topic, std::string_view dedup_key,
+                            std::string_view body, std::int64_t now_ms)
+{
+    if (!dedup_key.empty()) {
+        db_->prepare("INSERT OR IGNORE INTO inbox_seen(dedup_key, seen_at) VALUES(?,?)")
+            .bind(1, dedup_key)
+            .bind(2, now_ms)
+            .exec();
+        if (db_->changes() == 0)
+            return false;
+    }
+    auto st = db_->prepare("INSERT INTO inbox(source, topic, body, received_at) VALUES(?,?,?,?)");
+    st.bind(1, source).bind(2, topic).bind(3, body).bind(4, now_ms).exec();
+    return true;
+}
+
+std::vector<inbox_row> state_store::inbox_pending(std::size_t limit)
+{
+    auto st = db_->prepare("SELECT id, source, topic, body, received_at FROM inbox WHERE processed_at IS NULL "
+                           "ORDER BY id LIMIT ?");
+    st.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<inbox_row> out;
+    while (st.step())
+        out.push_back({st.get_int(0), st.get_text(1), st.get_text(2), st.get_text(3), st.get_int(4)});
+    return out;
+}
+
+void state_store::inbox_done(std::int64_t id, std::int64_t now_ms)
+{
+    db_->prepare("UPDATE inbox SET processed_at=? WHERE id=?").bind(1, now_ms).bind(2, id).exec();
+}
+
+void state_store::prune_inbox(std::int64_t older_than_ms)
+{
+    db_->prepare("DELETE FROM inbox WHERE processed_at IS NOT NULL AND processed_at < ?").bind(1, older_than_ms).exec();
+    db_->prepare("DELETE FROM inbox_seen WHERE seen_at < ?").bind(1, older_than_ms).exec();
+}
+
+} // namespace crmsync
