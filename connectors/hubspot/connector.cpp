@@ -1,0 +1,284 @@
+#include "connectors/hubspot/connector.hpp"
+
+#include "connectors/hubspot/mapping.hpp"
+#include "core/normalize.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <regex>
+#include <set>
+
+namespace crmsync::hubspot {
+
+namespace json = boost::json;
+
+hubspot_connector::hubspot_connector(boost::asio::any_io_executor ex, settings s, http_client& http, const clock& clk,
+                                     connector_options opts, std::shared_ptr<spdlog::logger> log)
+    : settings_(std::move(s)), opts_(std::move(opts)), log_(std::move(log)),
+      window_gate_(std::make_unique<request_gate>(
+          ex, clk,
+          std::make_unique<window_budget>(window_limit_for(settings_.tier_hint), std::chrono::seconds{10},
+                                          opts_.max_share, static_cast<double>(daily_limit_for(settings_.tier_hint))),
+          "hubspot")),
+      // The search API allows 5 requests per second per account, shared with the portal's other apps.
+      search_gate_(std::make_unique<request_gate>(
+          ex, clk, std::make_unique<window_budget>(5, std::chrono::seconds{1}, opts_.max_share), "hubspot_search")),
+      client_(settings_, http, clk, *window_gate_, *search_gate_, log_)
+{
+    for (std::string_view p : {"email", "lastmodifieddate", "hs_object_id", "hs_merged_object_ids"})
+        if (std::find(opts_.properties.begin(), opts_.properties.end(), p) == opts_.properties.end())
+            opts_.properties.emplace_back(p);
+}
+
+boost::asio::awaitable<outcome<std::vector<record>>> hubspot_connector::fetch_by_ids(std::span<const std::string> ids,
+                                                                                    priority prio)
+{
+    std::vector<record> out;
+    for (std::size_t at = 0; at < ids.size(); at += max_batch()) {
+        auto chunk = ids.subspan(at, std::min(max_batch(), ids.size() - at));
+        json::array inputs;
+        for (const auto& id : chunk)
+            inputs.push_back(json::object{{"id", id}});
+        json::array props;
+        for (const auto& p : opts_.properties)
+            props.emplace_back(p);
+        json::object body{{"inputs", std::move(inputs)}, {"properties", std::move(props)}, {"propertiesWithHistory", json::array{}}};
+        auto r = co_await client_.call("POST", client_.objects_path() + "/batch/read", json::serialize(body),
+                                       endpoint_class::standard, prio, "batch read");
+        if (!r)
+            co_return r.error();
+        if ((r->status != 200 && r->status != 207) || !r->body.is_object())
+            co_return permanent(fmt::format("HubSpot batch read: HTTP {}: {}", r->status, error_message(r->body)));
+        std::set<std::string, std::less<>> found;
+        if (auto results = r->body.as_object().if_contains("results"); results && results->is_array()) {
+            for (const auto& c : results->as_array()) {
+                if (!c.is_object())
+                    continue;
+                auto rec = contact_from_json(c.as_object());
+                if (!rec) {
+                    log_->warn("HubSpot batch read: {}", rec.error().message);
+                    continue;
+                }
+                found.insert(rec->id);
+                out.push_back(std::move(*rec));
+            }
+        }
+        // Ids HubSpot did not return no longer exist as such (archived, or merged into another record).
+        for (const auto& id : chunk)
+            if (!found.contains(id))
+                out.push_back(record{id, 0, {}, true});
+    }
+    co_return out;
+}
+
+namespace {
+
+std::string existing_id_of(std::string_view message)
+{
+    static const std::regex re("Existing ID: ?(\\d+)");
+    std::cmatch m;
+    std::string s(message);
+    std::smatch sm;
+    if (std::regex_search(s, sm, re))
+        return sm[1].str();
+    return {};
+}
+
+std::vector<std::string> strings_at(const json::object& o, std::string_view key)
+{
+    std::vector<std::string> out;
+    if (auto v = o.if_contains(key); v && v->is_array())
+        for (const auto& s : v->as_array())
+            if (s.is_string())
+                out.emplace_back(s.as_string());
+    return out;
+}
+
+std::string trace_id(std::int64_t op_id) { return fmt::format("crmsync-{}", op_id); }
+
+} // namespace
+
+boost::asio::awaitable<void> hubspot_connector::write_batch(std::string_view verb, std::string_view id_property,
+                                                            std::vector<batch_input> inputs,
+                                                            std::vector<write_result>& out)
+{
+    json::array arr;
+    for (const auto& in : inputs) {
+        json::object o{{"properties", properties_json(in.op->fields)}, {"objectWriteTraceId", trace_id(in.op->op_id)}};
+        if (verb == "update")
+            o["id"] = in.key;
+        else if (verb == "upsert") {
+            o["id"] = in.key;
+            o["idProperty"] = id_property;
+        }
+        arr.push_back(std::move(o));
+    }
+    priority prio = priority::backfill;
+    for (const auto& in : inputs)
+        prio = std::min(prio, in.op->prio);
+    const std::string what = fmt::format("batch {} of {}", verb, inputs.size());
+    json::object request;
+    request["inputs"] = std::move(arr);
+    auto path = fmt::format("{}/batch/{}", client_.objects_path(), verb);
+    auto r = co_await client_.call("POST", std::move(path), json::serialize(request), endpoint_class::standard, prio,
+                                   what);
+    if (!r) {
+        for (const auto& in : inputs)
+            out.push_back({in.op->op_id, r.error(), {}, {}});
+        co_return;
+    }
+    const bool ok = r->status == 200 || r->status == 201 || r->status == 207;
+    if (!ok && inputs.size() > 1 && r->status >= 400 && r->status < 500) {
+        // HubSpot rejected the whole batch because of some input; send them one by one so that only the
+        // offending record fails.
+        for (auto& in : inputs) {
+            std::vector<batch_input> one(1, in);
+            co_await write_batch(verb, id_property, std::move(one), out);
+        }
+        co_return;
+    }
+    if (!ok) {
+        const auto& in = inputs.front();
+        auto msg = error_message(r->body);
+        write_result res{in.op->op_id, permanent(fmt::format("HubSpot {} of contact {}: HTTP {}: {}", verb, in.key,
+                                                             r->status, msg),
+                                                 r->status),
+                         {}, {}};
+        if (r->status == 409)
+            res.existing_id = existing_id_of(msg);
+        out.push_back(std::move(res));
+        co_return;
+    }
+    std::vector<bool> done(inputs.size(), false);
+    auto match = [&](std::string_view key, std::string_view trace) -> int {
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            if (done[i])
+                continue;
+            if (!trace.empty() && trace == trace_id(inputs[i].op->op_id))
+                return static_cast<int>(i);
+            if (!key.empty() && (key == inputs[i].key || (id_property == "email" && normalize_email(key) == inputs[i].key)))
+                return static_cast<int>(i);
+        }
+        return -1;
+    };
+    const auto& body = r->body.is_object() ? r->body.as_object() : json::object{};
+    if (auto results = body.if_contains("results"); results && results->is_array()) {
+        for (const auto& c : results->as_array()) {
+            if (!c.is_object())
+                continue;
+            const auto& co = c.as_object();
+            std::string id = co.if_contains("id") && co.at("id").is_string() ? std::string(co.at("id").as_string()) : "";
+            std::string key = id;
+            if (verb != "update")
+                if (auto props = co.if_contains("properties"); props && props->is_object())
+                    if (auto v = props->as_object().if_contains(id_property.empty() ? "email" : id_property);
+                        v && v->is_string())
+                        key = std::string(v->as_string());
+            int i = match(key, "");
+            if (i < 0 && verb == "create" && inputs.size() == 1)
+                i = 0;
+            if (i < 0)
+                continue;
+            done[static_cast<std::size_t>(i)] = true;
+            out.push_back({inputs[static_cast<std::size_t>(i)].op->op_id, std::nullopt, id, {}});
+        }
+    }
+    if (auto errors = body.if_contains("errors"); errors && errors->is_array()) {
+        for (const auto& e : errors->as_array()) {
+            if (!e.is_object())
+                continue;
+            const auto& eo = e.as_object();
+            std::vector<std::string> traces, ids;
+            if (auto ctx = eo.if_contains("context"); ctx && ctx->is_object()) {
+                traces = strings_at(ctx->as_object(), "objectWriteTraceId");
+                ids = strings_at(ctx->as_object(), "ids");
+            }
+            auto msg = error_message(e);
+            auto fail = [&](int i) {
+                if (i < 0)
+                    return;
+                auto& in = inputs[static_cast<std::size_t>(i)];
+                done[static_cast<std::size_t>(i)] = true;
+                write_result res{in.op->op_id,
+                                 permanent(fmt::format("HubSpot {} of contact {}: {}", verb, in.key, msg)), {}, {}};
+                res.existing_id = existing_id_of(msg);
+                out.push_back(std::move(res));
+            };
+            for (const auto& t : traces)
+                fail(match("", t));
+            for (const auto& id : ids)
+                fail(match(id, ""));
+        }
+    }
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (!done[i])
+            out.push_back({inputs[i].op->op_id,
+                           retryable(fmt::format("HubSpot {} of contact {}: no result for this input", verb, inputs[i].key)),
+                           {},
+                           {}});
+}
+
+boost::asio::awaitable<std::vector<write_result>> hubspot_connector::apply(std::span<const write_op> ops)
+{
+    std::vector<write_result> out;
+    std::vector<batch_input> by_email, by_customer_id, creates, updates, archives;
+    std::set<std::string, std::less<>> keys;
+    for (const auto& op : ops) {
+        auto field = [&](std::string_view k) {
+            auto it = op.fields.find(k);
+            return it == op.fields.end() ? std::string() : it->second;
+        };
+        switch (op.kind) {
+        case write_kind::create: {
+            auto email = normalize_email(field("email"));
+            auto cid = field("shopify_customer_id");
+            std::string key = !email.empty() ? "email:" + email : (!cid.empty() ? "cid:" + cid : "");
+            if (!key.empty() && !keys.insert(key).second) {
+                // Two creates for one key in one request would race inside HubSpot; the engine sends the
+                // second one again later, when the first has settled.
+                out.push_back({op.op_id, retryable("another create for the same key is in this batch"), {}, {}});
+                break;
+            }
+            if (!email.empty())
+                by_email.push_back({&op, email});
+            else if (!cid.empty())
+                by_customer_id.push_back({&op, cid});
+            else
+                creates.push_back({&op, {}});
+            break;
+        }
+        case write_kind::update: updates.push_back({&op, op.target_id}); break;
+        case write_kind::remove: archives.push_back({&op, op.target_id}); break;
+        }
+    }
+    if (!by_email.empty())
+        co_await write_batch("upsert", "email", std::move(by_email), out);
+    if (!by_customer_id.empty())
+        co_await write_batch("upsert", "shopify_customer_id", std::move(by_customer_id), out);
+    for (auto& c : creates) {
+        std::vector<batch_input> one(1, c);
+        co_await write_batch("create", "", std::move(one), out);
+    }
+    if (!updates.empty())
+        co_await write_batch("update", "", std::move(updates), out);
+    for (const auto& a : archives) {
+        auto path = fmt::format("{}/{}", client_.objects_path(), a.key);
+        auto what = fmt::format("archive contact {}", a.key);
+        auto r = co_await client_.call("DELETE", std::move(path), {}, endpoint_class::standard, a.op->prio, what);
+        if (!r)
+            out.push_back({a.op->op_id, r.error(), {}, {}});
+        else if (r->status == 204 || r->status == 200 || r->status == 404)
+            out.push_back({a.op->op_id, std::nullopt, a.key, {}});
+        else
+            out.push_back({a.op->op_id,
+                           permanent(fmt::format("HubSpot archive of contact {}: HTTP {}: {}", a.key, r->status,
+                                                 error_message(r->body))),
+                           {},
+                           {}});
+    }
+    co_return out;
+}
+
+} // namespace crmsync::hubspot

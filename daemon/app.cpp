@@ -1,0 +1,248 @@
+#include "daemon/app.hpp"
+
+#include "connectors/registry.hpp"
+#include "connectors/shopify/connector.hpp"
+#include "core/engine.hpp"
+#include "core/http_server.hpp"
+#include "core/mapping.hpp"
+#include "core/planner.hpp"
+#include "core/state_store.hpp"
+#include "daemon/cli.hpp"
+#include "daemon/http_api.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/sd_notify.hpp"
+#include "daemon/status.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace crmsync {
+
+namespace asio = boost::asio;
+
+std::vector<std::string> crm_properties(const sync_settings& sync, bool written_only)
+{
+    std::vector<std::string> out;
+    for (const auto& f : sync.fields) {
+        if (written_only &&
+            !(field_mapping::flows_to(f, side::crm) && direction_allows(sync.direction, side::shopify, side::crm)))
+            continue;
+        out.push_back(f.crm);
+    }
+    return out;
+}
+
+namespace {
+
+// Everything the running daemon owns, in construction order (destroyed in reverse).
+struct daemon_app {
+    asio::io_context ioc{1};
+    const config& cfg;
+    bool dry_run;
+    std::shared_ptr<spdlog::logger> log = make_logger("crmsyncd");
+    sd_notifier notifier;
+    daemon_facts facts;
+    std::unique_ptr<state_store> store;
+    http_client_ptr http;
+    std::unique_ptr<connector> shopify;
+    std::unique_ptr<connector> crm;
+    std::unique_ptr<field_mapping> mapping;
+    std::unique_ptr<engine> eng;
+    std::unique_ptr<http_server> server;
+    asio::cancellation_signal engine_cancel;
+    int exit_code = exit_code::ok;
+    bool stopping = false;
+
+    daemon_app(const config& c, bool dry) : cfg(c), dry_run(dry) {}
+
+    void shutdown(int code, std::string_view why)
+    {
+        if (stopping)
+            return;
+        stopping = true;
+        exit_code = code;
+        log->info("stopping: {}", why);
+        notifier.stopping();
+        engine_cancel.emit(asio::cancellation_type::terminal);
+        if (server)
+            server->stop();
+        // Second phase: whatever has not finished within the drain window is abandoned; the state store
+        // is transactional, so nothing committed is lost and uncommitted work is redone at the next start.
+        auto deadline = std::make_shared<asio::steady_timer>(ioc, std::chrono::seconds{20});
+        deadline->async_wait([this, deadline](boost::system::error_code ec) {
+            if (!ec) {
+                log->warn("drain deadline passed; stopping the event loop");
+                ioc.stop();
+            }
+        });
+    }
+
+    asio::awaitable<void> start_sync()
+    {
+        // Credentials and remote prerequisites (HubSpot properties) must be good before READY=1.
+        for (connector* c : {shopify.get(), crm.get()}) {
+            for (int attempt = 1;; ++attempt) {
+                facts.not_ready_reason = fmt::format("checking {} access", c->name());
+                auto r = co_await c->prepare();
+                if (r)
+                    break;
+                if (r.error().kind == failure_kind::permanent) {
+                    log->error("{}: {}", c->name(), r.error().message);
+                    shutdown(exit_code::unavailable, "a remote prerequisite failed");
+                    co_return;
+                }
+                facts.not_ready_reason = fmt::format("{}: {}", c->name(), r.error().message);
+                log->warn("{} not reachable yet (attempt {}): {}", c->name(), attempt, r.error().message);
+                std::mt19937_64 rng(static_cast<std::uint64_t>(attempt));
+                asio::steady_timer t(ioc, retry_policy{}.backoff(attempt, r.error().retry_after, rng));
+                co_await t.async_wait(asio::use_awaitable);
+            }
+        }
+        facts.ready = true;
+        facts.not_ready_reason.clear();
+        notifier.ready(fmt::format("syncing ({})", to_string(cfg.sync.direction)));
+        log->info("ready: status at http://{}:{}/status", cfg.http.host, server->port());
+        co_await eng->run();
+    }
+
+    asio::awaitable<void> watchdog()
+    {
+        // WATCHDOG=1 only while the engine's loops and the HTTP server make progress, or while idle and
+        // waiting is all there is to do (the event loop itself answering this timer proves it turns).
+        auto interval = notifier.watchdog_interval();
+        if (!interval)
+            co_return;
+        asio::steady_timer t(ioc);
+        std::uint64_t last_beat = 0;
+        auto last_change = std::chrono::steady_clock::now();
+        for (;;) {
+            t.expires_after(*interval / 2);
+            co_await t.async_wait(asio::use_awaitable);
+            auto beat = eng ? eng->heartbeat() : 0;
+            auto now = std::chrono::steady_clock::now();
+            if (beat != last_beat) {
+                last_beat = beat;
+                last_change = now;
+            }
+            // Engine loops wake at least once a minute even when idle; silence for longer is a hang.
+            if (now - last_change < std::chrono::minutes{3})
+                notifier.watchdog();
+        }
+    }
+
+    asio::awaitable<void> signals()
+    {
+        asio::signal_set sigs(ioc, SIGINT, SIGTERM, SIGHUP);
+        for (;;) {
+            int sig = co_await sigs.async_wait(asio::use_awaitable);
+            if (sig == SIGHUP) {
+                log->warn("SIGHUP: configuration reload is not supported by this version; restart to apply changes");
+                continue;
+            }
+            shutdown(exit_code::ok, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            co_return;
+        }
+    }
+};
+
+} // namespace
+
+int run_daemon(const config& cfg, bool dry_run)
+{
+    set_log_level(cfg.log.level);
+    daemon_app app(cfg, dry_run);
+    auto& log = app.log;
+    if (cfg.sync.direction != sync_direction::shopify_to_crm) {
+        log->error("{}: sync.direction: '{}' is not available in this version; use shopify_to_crm", cfg.source,
+                   to_string(cfg.sync.direction));
+        return exit_code::config;
+    }
+    app.facts.started = std::chrono::steady_clock::now();
+    app.facts.started_unix_ms = to_unix_ms(system_clock().wall_now());
+    app.facts.dry_run = dry_run;
+    app.facts.not_ready_reason = "starting";
+
+    auto store = state_store::open(cfg.state.path, {.exclusive = true});
+    if (!store) {
+        log->error("{}", store.error().message);
+        return exit_code::io_error;
+    }
+    app.store = std::move(*store);
+    app.facts.store = app.store.get();
+
+    const auto* reg = find_crm_connector(cfg.crm.type);
+    if (!reg) {
+        log->error("crm.type: unknown connector '{}'", cfg.crm.type);
+        return exit_code::config;
+    }
+    app.http = make_http_client(app.ioc.get_executor());
+    app.mapping = std::make_unique<field_mapping>(cfg.sync.fields);
+    app.shopify = std::make_unique<shopify::shopify_connector>(app.ioc.get_executor(), cfg.shopify, *app.http,
+                                                               system_clock(),
+                                                               shopify::connector_options{cfg.sync.max_share},
+                                                               make_logger("shopify"));
+    app.crm = reg->make(cfg.crm.settings, connector_env{app.ioc.get_executor(), *app.http, system_clock(),
+                                                        cfg.sync.max_share, crm_properties(cfg.sync, false),
+                                                        crm_properties(cfg.sync, true), make_logger(reg->type)});
+    engine_settings es;
+    es.sync = cfg.sync;
+    es.shopify_poll_interval = cfg.shopify.poll_interval;
+    es.crm_poll_interval = std::visit([](const auto& s) { return s.poll_interval; }, cfg.crm.settings);
+    es.dry_run = dry_run;
+    app.eng = std::make_unique<engine>(app.ioc.get_executor(), *app.store, *app.shopify, *app.crm, *app.mapping, es,
+                                       system_clock(), make_logger("engine"));
+    app.facts.eng = app.eng.get();
+
+    http_server_settings hs;
+    hs.host = cfg.http.host;
+    hs.port = cfg.http.port;
+    app.server = std::make_unique<http_server>(app.ioc.get_executor(), hs,
+                                               make_http_api(app.facts, system_clock(), {cfg.http.token}));
+    if (auto r = app.server->start(); !r) {
+        log->error("http.listen: cannot listen on {}: {}", cfg.http.listen, r.error().message());
+        return exit_code::os_error;
+    }
+    log->info("crmsyncd {} starting: state {}, HTTP on {}:{}{}", CRMSYNC_VERSION, cfg.state.path, cfg.http.host,
+              app.server->port(), dry_run ? ", dry run" : "");
+    app.notifier.status("starting");
+
+    auto on_done = [&app](const char* what) {
+        return [&app, what](std::exception_ptr e) {
+            if (!e)
+                return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const boost::system::system_error& se) {
+                if (se.code() == asio::error::operation_aborted && app.stopping)
+                    return;
+                app.log->critical("{} failed: {}", what, se.what());
+            } catch (const std::exception& ex) {
+                app.log->critical("{} failed: {}", what, ex.what());
+            }
+            app.shutdown(exit_code::failure, "internal failure");
+        };
+    };
+    asio::co_spawn(app.ioc, app.signals(), on_done("signal handler"));
+    asio::co_spawn(app.ioc, app.watchdog(), on_done("watchdog"));
+    asio::co_spawn(app.ioc, app.start_sync(),
+                   asio::bind_cancellation_slot(app.engine_cancel.slot(), [&app, done = on_done("sync engine")](
+                                                                              std::exception_ptr e) {
+                       done(e);
+                       // The engine ended (cancelled, or failed): nothing is left to wait for.
+                       if (!app.stopping)
+                           app.shutdown(app.exit_code, "sync engine ended");
+                       app.ioc.stop();
+                   }));
+    app.ioc.run();
+    log->info("stopped");
+    return app.exit_code;
+}
+
+} // namespace crmsync

@@ -1,0 +1,101 @@
+#include "daemon/cli.hpp"
+
+#include "connectors/registry.hpp"
+
+#include <fmt/format.h>
+
+namespace crmsync {
+
+std::string usage_text()
+{
+    std::string connectors;
+    for (const auto& c : crm_connectors())
+        connectors += fmt::format("  {:<12} {}\n", c.type, c.description);
+    return fmt::format(R"(crmsyncd {} — two-way sync between Shopify customers and CRM contacts
+
+Usage:
+  crmsyncd run --config FILE [--dry-run]   run in the foreground (systemd ExecStart)
+  crmsyncd check-config --config FILE      validate a configuration; exit 0, or 78 with every error
+  crmsyncd plan --config FILE              print what the next cycle would write; writes nothing
+  crmsyncd status [--url URL] [--json]     show a running daemon's /status (default http://127.0.0.1:8787)
+  crmsyncd --version | --help
+
+Options:
+  -c, --config FILE   configuration file (YAML)
+      --dry-run       observe and plan, log every write instead of sending it
+      --url URL       base URL of a running daemon's HTTP endpoint
+      --json          print the raw JSON
+
+CRM connectors (crm.type):
+{}
+Exit codes: 0 ok, 64 usage, 69 API refused us, 71 cannot listen, 74 state file unusable, 78 configuration.
+)",
+                       CRMSYNC_VERSION, connectors);
+}
+
+parse_result parse_command_line(const std::vector<std::string>& args)
+{
+    command cmd;
+    if (args.empty())
+        return {std::nullopt, "missing command"};
+    const std::string& verb = args[0];
+    if (verb == "--version" || verb == "-V" || verb == "version") {
+        cmd.kind = command_kind::version;
+        return {cmd, {}};
+    }
+    if (verb == "--help" || verb == "-h" || verb == "help") {
+        cmd.kind = command_kind::help;
+        return {cmd, {}};
+    }
+    if (verb == "run")
+        cmd.kind = command_kind::run;
+    else if (verb == "check-config")
+        cmd.kind = command_kind::check_config;
+    else if (verb == "plan")
+        cmd.kind = command_kind::plan;
+    else if (verb == "status")
+        cmd.kind = command_kind::status;
+    else
+        return {std::nullopt, fmt::format("unknown command '{}'", verb)};
+
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&](std::string_view name) -> std::optional<std::string> {
+            auto eq = a.find('=');
+            if (eq != std::string::npos)
+                return a.substr(eq + 1);
+            if (i + 1 >= args.size())
+                return std::nullopt;
+            (void)name;
+            return args[++i];
+        };
+        auto is = [&](std::string_view opt) { return a == opt || a.starts_with(std::string(opt) + "="); };
+        if ((is("--config") || a == "-c") && cmd.kind != command_kind::status) {
+            auto v = value("--config");
+            if (!v || v->empty())
+                return {std::nullopt, "--config needs a file"};
+            cmd.config_path = *v;
+        } else if (a == "--dry-run" && cmd.kind == command_kind::run) {
+            cmd.dry_run = true;
+        } else if (is("--url") && cmd.kind == command_kind::status) {
+            auto v = value("--url");
+            if (!v || v->empty())
+                return {std::nullopt, "--url needs a URL"};
+            cmd.url = *v;
+        } else if (a == "--json" && cmd.kind == command_kind::status) {
+            cmd.json = true;
+        } else if (a == "--help" || a == "-h") {
+            cmd.kind = command_kind::help;
+            return {cmd, {}};
+        } else {
+            return {std::nullopt, fmt::format("unknown option '{}' for {}", a, verb)};
+        }
+    }
+    if (cmd.kind != command_kind::status && cmd.config_path.empty())
+        return {std::nullopt, fmt::format("{} needs --config FILE", verb)};
+    if (cmd.kind == command_kind::status && cmd.url.empty())
+        cmd.url = "http://127.0.0.1:8787";
+    return {cmd, {}};
+}
+
+} // namespace crmsync

@@ -1,0 +1,14 @@
+#pragma once
+// The CLI commands other than `run`: `status` (reads a running daemon's /status) and `plan` (what the
+// next cycle would write, computed on a scratch copy of the state; nothing is written anywhere).
+
+#include "config/config.hpp"
+
+#include <string>
+
+namespace crmsync {
+
+int status_command(const std::string& url, bool json);
+int plan_command(const config& cfg);
+
+} // namespace crmsync
