@@ -1,6 +1,10 @@
 #pragma once
 // HTTP(S) client used by the connectors. One instance per io_context; not thread-safe (it lives on the
-// daemon's single event loop).
+// daemon's single event loop). It must outlive every send() in progress.
+//
+// A pooled connection that turns out dead before any response byte arrives (the server closed it
+// while idle) is replaced and the request sent once more, whatever its method: the usual browser
+// and curl behaviour. Writes must therefore tolerate a duplicate delivery, as they must anyway.
 //
 // Error policy: transport problems (DNS, connect, TLS verification, reset, timeout, oversized response,
 // refused insecure URL) are returned as an error_code; any HTTP status, 4xx/5xx included, is a
@@ -22,11 +26,14 @@
 namespace crmsync {
 
 struct http_client_settings {
+    // TCP connect plus TLS handshake; the request's own timeout still bounds the whole exchange.
     std::chrono::milliseconds connect_timeout{10'000};
     std::size_t max_response_bytes = 64 * 1024 * 1024;
     // Extra PEM CA bundle trusted in addition to the system store (tests, corporate proxies).
     std::string extra_ca_file;
-    // Idle keep-alive connections kept per host:port; older ones are closed.
+    // Idle keep-alive connections kept per scheme://host:port; older ones are closed. Expired ones
+    // are closed when the client is next used. Concurrent sends are not limited: each opens a
+    // connection if none is idle (concurrency is the rate budget's business). 0 disables reuse.
     std::size_t max_idle_per_host = 4;
     std::chrono::milliseconds idle_timeout{60'000};
     std::string user_agent = "crmsync/" CRMSYNC_VERSION;

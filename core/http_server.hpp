@@ -4,6 +4,9 @@
 //
 // The handler is a coroutine so that it may wait (the sandbox injects stalls and slow bodies this
 // way). Requests on one connection are handled one at a time; connections are independent.
+// Not thread-safe: construct, start, stop and destroy on the executor's thread (or while its loop is
+// not running). The server must be stopped (or destroyed) before the handler's captures die; a
+// cancelled handler sees operation_aborted at its next co_await.
 
 #include "core/http.hpp"
 
@@ -32,7 +35,7 @@ enum class reply_fault {
     normal,
     reset_before_reply,  // close the connection without answering
     truncate_body,       // send headers and half the body, then close
-    slow_body,           // send the body in small chunks with `slow_chunk_delay` between them
+    slow_body,           // send the body in 8 pieces with `slow_chunk_delay` between them
 };
 
 struct http_server_reply {
@@ -48,7 +51,9 @@ struct http_server_settings {
     std::uint16_t port = 0; // 0 = pick a free port (tests)
     // Larger request bodies are answered 413 without calling the handler.
     std::size_t max_body_bytes = 1024 * 1024;
+    // Bounds each read (idle keep-alive wait, slow headers or body) and each write; not the handler.
     std::chrono::milliseconds read_timeout{10'000};
+    // Connections beyond this are answered 503 and closed at once.
     std::size_t max_connections = 256;
 };
 
@@ -65,7 +70,8 @@ public:
     std::uint16_t port() const;
     // Stops accepting and closes every connection; pending handlers are cancelled.
     void stop();
-    // Number of requests answered so far (progress signal for the watchdog).
+    // Number of requests handed to the handler and answered (faults included) so far; a progress
+    // signal for the watchdog, readable from any thread.
     std::uint64_t requests_served() const;
 
 private:
