@@ -1,0 +1,191 @@
+#include "sandbox/shopify/customer_store.hpp"
+
+#include "sandbox/shopify/formats.hpp"
+
+#include <algorithm>
+
+namespace crmsync::sandbox::shopify {
+
+// Ids in Shopify's range, so clients are exercised with 13-digit numbers.
+constexpr std::uint64_t first_customer_id = 9'522'206'933'001;
+constexpr std::uint64_t first_address_id = 12'038'675'071'001;
+constexpr std::uint64_t first_metafield_id = 44'946'356'830'001;
+
+const mailing_address* customer::default_address() const
+{
+    if (!default_address_id)
+        return nullptr;
+    for (const auto& a : addresses)
+        if (a.id == *default_address_id)
+            return &a;
+    return nullptr;
+}
+
+const metafield* customer::find_metafield(const std::string& ns, const std::string& key) const
+{
+    for (const auto& m : metafields)
+        if (m.name_space == ns && m.key == key)
+            return &m;
+    return nullptr;
+}
+
+std::string customer::display_name() const
+{
+    std::string name = first_name.value_or("");
+    if (last_name && !last_name->empty())
+        name += (name.empty() ? "" : " ") + *last_name;
+    if (!name.empty())
+        return name;
+    if (email)
+        return *email;
+    return phone.value_or("");
+}
+
+std::vector<std::string> normalise_tags(std::vector<std::string> tags)
+{
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    for (auto& t : tags) {
+        auto b = t.find_first_not_of(" \t");
+        auto e = t.find_last_not_of(" \t");
+        if (b == std::string::npos)
+            continue;
+        std::string trimmed = t.substr(b, e - b + 1);
+        if (seen.insert(to_lower(trimmed)).second)
+            out.push_back(std::move(trimmed));
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const std::string& a, const std::string& b) { return to_lower(a) < to_lower(b); });
+    return out;
+}
+
+customer_store::customer_store()
+    : next_id_(first_customer_id), next_address_id_(first_address_id), next_metafield_id_(first_metafield_id)
+{
+}
+
+const customer* customer_store::find(std::uint64_t id) const
+{
+    auto it = customers_.find(id);
+    return it == customers_.end() ? nullptr : &it->second;
+}
+
+customer* customer_store::find_mutable(std::uint64_t id)
+{
+    auto it = customers_.find(id);
+    return it == customers_.end() ? nullptr : &it->second;
+}
+
+const customer* customer_store::find_by_email(const std::string& email) const
+{
+    std::string wanted = to_lower(email);
+    for (const auto& [id, c] : customers_)
+        if (c.email && to_lower(*c.email) == wanted)
+            return &c;
+    return nullptr;
+}
+
+const customer* customer_store::find_by_phone(const std::string& phone) const
+{
+    for (const auto& [id, c] : customers_)
+        if (c.phone && *c.phone == phone)
+            return &c;
+    return nullptr;
+}
+
+const customer* customer_store::find_by_metafield(const std::string& ns, const std::string& key,
+                                                  const std::string& value) const
+{
+    for (const auto& [id, c] : customers_)
+        if (const metafield* m = c.find_metafield(ns, key); m && m->value == value)
+            return &c;
+    return nullptr;
+}
+
+customer& customer_store::insert(customer c, wall_time now)
+{
+    now = truncate_to_seconds(now);
+    c.id = next_id_++;
+    for (auto& a : c.addresses)
+        if (a.id == 0)
+            a.id = next_address_id_++;
+    for (auto& m : c.metafields) {
+        if (m.id == 0)
+            m.id = next_metafield_id_++;
+        m.created_at = m.updated_at = now;
+    }
+    if (!c.default_address_id && !c.addresses.empty())
+        c.default_address_id = c.addresses.front().id;
+    c.tags = normalise_tags(std::move(c.tags));
+    // Seeded history keeps its own stamps; everything else is created now.
+    if (c.created_at == wall_time{})
+        c.created_at = now;
+    if (c.updated_at < c.created_at)
+        c.updated_at = c.created_at;
+    auto [it, inserted] = customers_.emplace(c.id, std::move(c));
+    index(it->first, &it->second, now);
+    return it->second;
+}
+
+void customer_store::touch(customer& c, wall_time now)
+{
+    now = truncate_to_seconds(now);
+    c.tags = normalise_tags(std::move(c.tags));
+    c.updated_at = std::max(now, c.created_at);
+    index(c.id, &c, now);
+}
+
+bool customer_store::erase(std::uint64_t id, wall_time now)
+{
+    if (!customers_.erase(id))
+        return false;
+    index(id, nullptr, truncate_to_seconds(now));
+    return true;
+}
+
+void customer_store::clear()
+{
+    customers_.clear();
+    index_.clear();
+    custom_ids_.clear();
+}
+
+void customer_store::index(std::uint64_t id, const customer* c, wall_time now)
+{
+    auto& versions = index_[id];
+    versions.push_back(index_version{now + index_lag_, c ? std::optional<customer>(*c) : std::nullopt});
+    prune(versions, now);
+}
+
+// Drops versions hidden by a newer one that is already visible.
+void customer_store::prune(std::deque<index_version>& versions, wall_time now) const
+{
+    while (versions.size() > 1 && versions[1].visible_at <= now)
+        versions.pop_front();
+}
+
+std::vector<indexed_customer> customer_store::indexed(wall_time now) const
+{
+    std::vector<indexed_customer> out;
+    for (auto it = index_.begin(); it != index_.end();) {
+        auto& versions = it->second;
+        prune(versions, now);
+        const index_version* visible = nullptr;
+        for (const auto& v : versions)
+            if (v.visible_at <= now)
+                visible = &v;
+        if (visible && visible->snapshot) {
+            // A record deleted from the database drops out of results even while the index
+            // still lists it: Shopify loads nodes from the database.
+            if (const customer* live = find(it->first))
+                out.push_back({&*visible->snapshot, live});
+        }
+        if (versions.size() == 1 && !versions.front().snapshot && versions.front().visible_at <= now)
+            it = index_.erase(it);
+        else
+            ++it;
+    }
+    return out;
+}
+
+} // namespace crmsync::sandbox::shopify
