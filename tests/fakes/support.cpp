@@ -1,1 +1,0 @@
-// Test-support library: fakes and helpers shared by the test executables.
