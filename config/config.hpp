@@ -21,7 +21,7 @@ struct state_config {
 
 struct http_config {
     std::string listen = "127.0.0.1:8787";
-    std::string host = "127.0.0.1"; // parsed from listen
+    std::string host = "127.0.0.1"; // parsed from listen: an address literal (localhost -> 127.0.0.1, IPv6 unbracketed)
     std::uint16_t port = 8787;      // parsed from listen (0 = any free port)
     std::string token;              // optional bearer token for details and admin actions
 };
