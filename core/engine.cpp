@@ -4,6 +4,8 @@
 #include "core/redact.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/multiple_exceptions.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <spdlog/spdlog.h>
 
 namespace crmsync {
@@ -90,6 +92,29 @@ void engine::record_error(side s, const failure& f)
     }
 }
 
+asio::awaitable<outcome<void>> engine::prepare()
+{
+    for (side s : {side::shopify, side::crm}) {
+        for (int attempt = 1;; ++attempt) {
+            ++heartbeat_;
+            auto r = co_await side_connector(s).prepare();
+            if (r)
+                break;
+            record_error(s, r.error());
+            if (r.error().kind != failure_kind::retry)
+                co_return r.error();
+            co_await poll_wakeup_[static_cast<std::size_t>(s)]->wait_for(
+                settings_.retry.backoff(attempt, r.error().retry_after, rng_));
+        }
+        auto& st = status_[static_cast<std::size_t>(s)];
+        st.last_error.clear();
+        st.last_error_ms.reset();
+        st.paused_reason.clear();
+        st.paused_until_ms.reset();
+    }
+    co_return outcome<void>{};
+}
+
 asio::awaitable<void> engine::run()
 {
     using namespace asio::experimental::awaitable_operators;
@@ -100,18 +125,31 @@ asio::awaitable<void> engine::run()
     ++heartbeat_;
     log_->info("sync engine starting: direction {}, {} mapped fields{}", to_string(settings_.sync.direction),
                mapping_.specs().size(), settings_.dry_run ? ", dry run (no writes)" : "");
-    switch (settings_.sync.direction) {
-    case sync_direction::shopify_to_crm:
-        co_await (poller(side::shopify) && reconciler() && pusher(side::crm));
-        break;
-    case sync_direction::crm_to_shopify:
-        co_await (poller(side::crm) && reconciler() && pusher(side::shopify));
-        break;
-    case sync_direction::two_way:
-        co_await (poller(side::shopify) && poller(side::crm) && reconciler() && pusher(side::crm) &&
-                  pusher(side::shopify));
-        break;
+    std::exception_ptr first;
+    try {
+        switch (settings_.sync.direction) {
+        case sync_direction::shopify_to_crm:
+            co_await (poller(side::shopify) && reconciler() && pusher(side::crm));
+            break;
+        case sync_direction::crm_to_shopify:
+            co_await (poller(side::crm) && reconciler() && pusher(side::shopify));
+            break;
+        case sync_direction::two_way:
+            co_await (poller(side::shopify) && poller(side::crm) && reconciler() && pusher(side::crm) &&
+                      pusher(side::shopify));
+            break;
+        }
+    } catch (const asio::multiple_exceptions& e) {
+        first = e.first_exception();
     }
+    if (!first)
+        co_return;
+    // Several loops ended at once: on shutdown they were all cancelled; otherwise the first one to fail
+    // (e.g. the state store) is the cause worth reporting.
+    auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none)
+        throw boost::system::system_error(asio::error::operation_aborted);
+    std::rethrow_exception(first);
 }
 
 } // namespace crmsync

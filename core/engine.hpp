@@ -74,6 +74,10 @@ public:
            std::shared_ptr<spdlog::logger> log);
     ~engine();
 
+    // Prepares both connectors (credentials, remote prerequisites such as HubSpot properties),
+    // retrying transient failures with backoff; returns the first permanent or pausing failure.
+    boost::asio::awaitable<outcome<void>> prepare();
+    // Runs pollers, reconciler and pushers until cancelled. Throws when something breaks (state store).
     boost::asio::awaitable<void> run();
 
     engine_state state() const;

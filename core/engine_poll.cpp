@@ -16,6 +16,7 @@ asio::awaitable<void> engine::poller(side s)
     const auto interval = s == side::shopify ? settings_.shopify_poll_interval : settings_.crm_poll_interval;
     for (;;) {
         ++heartbeat_;
+        co_await throw_if_cancelled();
         co_await poll_once(s);
         // +-10% jitter so that several daemons (or both pollers) do not line up.
         std::uniform_real_distribution<double> jitter(0.9, 1.1);
@@ -39,6 +40,7 @@ asio::awaitable<bool> engine::poll_once(side s)
     q.prio = st.initial_scan_complete ? priority::live : priority::backfill;
     int attempt = 0;
     for (;;) {
+        co_await throw_if_cancelled();
         auto page = co_await conn.fetch_changes(q);
         ++heartbeat_;
         if (!page) {

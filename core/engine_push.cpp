@@ -23,6 +23,7 @@ asio::awaitable<void> engine::pusher(side target)
     const auto i = static_cast<std::size_t>(target);
     for (;;) {
         ++heartbeat_;
+        co_await throw_if_cancelled();
         if (co_await push_once(target)) {
             co_await asio::post(ex_, asio::use_awaitable);
             continue;
@@ -169,7 +170,9 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
     }
     const int attempts = row.attempts + 1;
     if (f.kind == failure_kind::permanent && attempts >= settings_.retry.max_attempts) {
-        store_.to_dead_letter(row, f.message, now);
+        auto last = row;
+        last.attempts = attempts;
+        store_.to_dead_letter(last, f.message, now);
         ++st.writes_failed;
         log_->warn("dead letter for link {} after {} attempts: {}", row.link_id, attempts, redact(f.message));
         return;

@@ -64,6 +64,7 @@ asio::awaitable<void> engine::reconciler()
 {
     for (;;) {
         ++heartbeat_;
+        co_await throw_if_cancelled();
         auto ids = store_.dirty_links(settings_.reconcile_batch);
         if (ids.empty()) {
             co_await reconcile_wakeup_->wait_for(std::chrono::minutes{1});

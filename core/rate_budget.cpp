@@ -151,8 +151,8 @@ void window_budget::observe(const budget_observation& o, steady_time now)
         if (foreign > 0)
             uses_.push_back({now, foreign, false});
     }
-    if (o.throttled && !o.window_remaining) {
-        // Refused without numbers: assume the window is full for one interval.
+    if (o.throttled && !o.window_remaining && o.retry_after.count() == 0) {
+        // Refused without numbers or a Retry-After: assume the window is full for one interval.
         double room = max_ - used(now, false);
         if (room > 0)
             uses_.push_back({now, room, false});

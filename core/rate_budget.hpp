@@ -32,8 +32,10 @@ struct budget_observation {
     std::optional<std::chrono::milliseconds> window_interval;
     std::optional<double> daily_max;
     std::optional<double> daily_remaining;
-    // The request was refused for rate reasons (THROTTLED, 429).
+    // The request was refused for rate reasons (THROTTLED, 429), and how long the server asked us to
+    // wait (0 when it did not say).
     bool throttled = false;
+    std::chrono::milliseconds retry_after{0};
 };
 
 struct budget_state {

@@ -8,6 +8,13 @@ namespace crmsync {
 
 namespace asio = boost::asio;
 
+asio::awaitable<void> throw_if_cancelled()
+{
+    auto cs = co_await asio::this_coro::cancellation_state;
+    if (cs.cancelled() != asio::cancellation_type::none)
+        throw boost::system::system_error(asio::error::operation_aborted);
+}
+
 asio::awaitable<void> wakeup::wait_for(std::chrono::milliseconds max_wait)
 {
     if (!pending_ && max_wait.count() > 0) {

@@ -30,4 +30,9 @@ private:
     bool pending_ = false;
 };
 
+// Throws operation_aborted when the calling coroutine has been cancelled. Loops that may go a while
+// without awaiting a cancellable operation (a busy pusher, a long poll) call it once per iteration so
+// that shutdown is prompt.
+boost::asio::awaitable<void> throw_if_cancelled();
+
 } // namespace crmsync

@@ -87,23 +87,12 @@ struct daemon_app {
     asio::awaitable<void> start_sync()
     {
         // Credentials and remote prerequisites (HubSpot properties) must be good before READY=1.
-        for (connector* c : {shopify.get(), crm.get()}) {
-            for (int attempt = 1;; ++attempt) {
-                facts.not_ready_reason = fmt::format("checking {} access", c->name());
-                auto r = co_await c->prepare();
-                if (r)
-                    break;
-                if (r.error().kind == failure_kind::permanent) {
-                    log->error("{}: {}", c->name(), r.error().message);
-                    shutdown(exit_code::unavailable, "a remote prerequisite failed");
-                    co_return;
-                }
-                facts.not_ready_reason = fmt::format("{}: {}", c->name(), r.error().message);
-                log->warn("{} not reachable yet (attempt {}): {}", c->name(), attempt, r.error().message);
-                std::mt19937_64 rng(static_cast<std::uint64_t>(attempt));
-                asio::steady_timer t(ioc, retry_policy{}.backoff(attempt, r.error().retry_after, rng));
-                co_await t.async_wait(asio::use_awaitable);
-            }
+        facts.not_ready_reason = "checking access to both APIs";
+        auto prepared = co_await eng->prepare();
+        if (!prepared) {
+            log->error("{}", prepared.error().message);
+            shutdown(exit_code::unavailable, "a remote prerequisite failed");
+            co_return;
         }
         facts.ready = true;
         facts.not_ready_reason.clear();

@@ -24,6 +24,7 @@ packages="
   doctest-dev
   curl
   python3
+  systemd
 "
 
 missing=""

@@ -71,6 +71,9 @@ budget_observation read_limits(const http_response& r)
     o.daily_max = header_number(r, "X-HubSpot-RateLimit-Daily");
     o.daily_remaining = header_number(r, "X-HubSpot-RateLimit-Daily-Remaining");
     o.throttled = r.status == 429;
+    if (o.throttled)
+        if (auto after = r.headers.get("Retry-After"))
+            o.retry_after = parse_retry_after(*after, std::chrono::system_clock::now());
     return o;
 }
 

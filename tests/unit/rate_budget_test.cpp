@@ -135,3 +135,12 @@ TEST_CASE("retry policy: exponential backoff with full jitter, capped, honouring
     CHECK_FALSE(is_retryable_status(400));
     CHECK_FALSE(is_retryable_status(409));
 }
+
+TEST_CASE("window budget: a 429 that says when to come back is trusted instead of assuming a full window")
+{
+    test::manual_clock clk;
+    window_budget w(100, 10s, 0.8);
+    w.observe({.throttled = true, .retry_after = 1000ms}, clk.now());
+    // The gate holds for the Retry-After; the model itself keeps its room.
+    CHECK(w.delay(1, clk.now()) == 0ms);
+}

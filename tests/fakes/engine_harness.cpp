@@ -1,0 +1,162 @@
+#include "tests/fakes/engine_harness.hpp"
+
+#include "connectors/registry.hpp"
+#include "daemon/app.hpp"
+#include "tests/fakes/http_test_loop.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace crmsync::test {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::shared_ptr<spdlog::logger> quiet_logger(const std::string& name)
+{
+    return std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+} // namespace
+
+engine_harness::engine_harness(harness_options opts) : opts_(std::move(opts))
+{
+    sandbox::shopify::emulator_options so;
+    so.access_token = "shpat_it";
+    shopify_ = std::make_unique<sandbox::shopify::emulator>(system_clock(), so);
+    sandbox::hubspot::options ho;
+    ho.access_tokens = {"pat-na1-it"};
+    hubspot_ = std::make_unique<sandbox::hubspot::emulator>(system_clock(), ho);
+    shopify_server_ = std::make_unique<http_server>(ioc_.get_executor(), http_server_settings{.max_body_bytes = 16 << 20},
+                                                    [this](http_server_request& r) { return shopify_->handle(r); });
+    hubspot_server_ = std::make_unique<http_server>(ioc_.get_executor(), http_server_settings{.max_body_bytes = 16 << 20},
+                                                    [this](http_server_request& r) { return hubspot_->handle(r); });
+    if (!shopify_server_->start() || !hubspot_server_->start())
+        throw std::runtime_error("cannot start the emulators' servers");
+    auto yaml = fmt::format(R"(state:
+  path: {}
+shopify:
+  shop: it.myshopify.com
+  base_url: http://127.0.0.1:{}
+  access_token: shpat_it
+  poll_interval: 1s
+crm:
+  type: hubspot
+  base_url: http://127.0.0.1:{}
+  access_token: pat-na1-it
+  poll_interval: 1s
+sync:
+{})",
+                            dir_.file("state.db"), shopify_server_->port(), hubspot_server_->port(), opts_.sync_yaml);
+    auto parsed = parse_config(yaml, "harness.yaml", [](std::string_view) { return std::nullopt; });
+    if (!parsed.value) {
+        std::string all;
+        for (const auto& e : parsed.errors)
+            all += e.to_string() + "\n";
+        throw std::runtime_error("harness config: " + all);
+    }
+    cfg_ = *parsed.value;
+    http_ = make_http_client(ioc_.get_executor());
+    mapping_ = std::make_unique<field_mapping>(cfg_.sync.fields);
+    build();
+}
+
+engine_harness::~engine_harness()
+{
+    if (running_)
+        stop();
+}
+
+void engine_harness::build()
+{
+    auto opened = state_store::open(cfg_.state.path, {.exclusive = true});
+    if (!opened)
+        throw std::runtime_error(opened.error().message);
+    store_ = std::move(*opened);
+    shopify_conn_ = std::make_unique<shopify::shopify_connector>(ioc_.get_executor(), cfg_.shopify, *http_,
+                                                                 system_clock(),
+                                                                 shopify::connector_options{cfg_.sync.max_share},
+                                                                 quiet_logger("shopify"));
+    const auto* reg = find_crm_connector(cfg_.crm.type);
+    crm_conn_ = reg->make(cfg_.crm.settings, connector_env{ioc_.get_executor(), *http_, system_clock(), cfg_.sync.max_share,
+                                                           crm_properties(cfg_.sync, false),
+                                                           crm_properties(cfg_.sync, true), quiet_logger("hubspot")});
+    engine_settings es;
+    es.sync = cfg_.sync;
+    es.shopify_poll_interval = opts_.poll_interval;
+    es.crm_poll_interval = opts_.poll_interval;
+    es.retry = opts_.retry;
+    es.seed = 1;
+    engine_ = std::make_unique<engine>(ioc_.get_executor(), *store_, *shopify_conn_, *crm_conn_, *mapping_, es,
+                                       system_clock(), quiet_logger("engine"));
+}
+
+void engine_harness::start()
+{
+    running_ = true;
+    cancel_ = std::make_unique<asio::cancellation_signal>();
+    auto task = [](engine_harness* self) -> asio::awaitable<void> {
+        auto r = co_await self->engine_->prepare();
+        if (!r)
+            throw std::runtime_error("prepare: " + r.error().message);
+        co_await self->engine_->run();
+    };
+    asio::co_spawn(ioc_, task(this), asio::bind_cancellation_slot(cancel_->slot(), [this](std::exception_ptr e) {
+                       running_ = false;
+                       try {
+                           if (e)
+                               std::rethrow_exception(e);
+                       } catch (const boost::system::system_error& se) {
+                           if (se.code() != asio::error::operation_aborted)
+                               failure_ = e;
+                       } catch (...) {
+                           failure_ = e;
+                       }
+                   }));
+}
+
+bool engine_harness::run_until(const std::function<bool()>& pred, std::chrono::milliseconds limit)
+{
+    bool ok = test::run_until(ioc_, [&] { return failure_ || pred(); }, limit);
+    if (failure_)
+        std::rethrow_exception(failure_);
+    return ok;
+}
+
+void engine_harness::stop()
+{
+    if (!running_)
+        return;
+    cancel_->emit(asio::cancellation_type::terminal);
+    test::run_until(ioc_, [&] { return !running_; }, std::chrono::seconds{10});
+    if (running_)
+        throw std::runtime_error("engine did not stop");
+}
+
+void engine_harness::restart()
+{
+    stop();
+    engine_.reset();
+    crm_conn_.reset();
+    shopify_conn_.reset();
+    store_.reset();
+    build();
+    start();
+}
+
+bool engine_harness::settled()
+{
+    auto c = store_->counts();
+    if (c.pending != 0 || c.dirty != 0 || !engine_->initial_sync_complete())
+        return false;
+    return true;
+}
+
+} // namespace crmsync::test
