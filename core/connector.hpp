@@ -45,6 +45,9 @@ struct write_op {
     std::string target_id;   // the record on this side; empty for create
     field_map fields;        // this side's vocabulary; an empty value clears the field
     priority prio = priority::backfill;
+    // The record's id on the other side (the CRM id when writing Shopify), used as the idempotency key of
+    // creates where the API has one (Shopify customerSet on a custom-id metafield).
+    std::string peer_id;
 };
 
 struct write_result {
@@ -54,6 +57,9 @@ struct write_result {
     // Set when the API refused a create because the record already exists (HubSpot 409
     // "Existing ID: N"): the engine links to it instead of failing.
     std::string existing_id;
+    // The record's updated_at after the write, as the API reported it (0 when it did not say). The engine
+    // stamps its snapshot with it, so that older observations arriving late cannot undo the write.
+    std::int64_t updated_at_ms = 0;
 };
 
 class connector {

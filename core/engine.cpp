@@ -123,6 +123,13 @@ asio::awaitable<void> engine::run()
         ~stop_flag() { f = true; }
     } flag{stopping_};
     ++heartbeat_;
+    if (pairing_enabled() && initial_sync_complete()) {
+        // Unpaired links of a finished first scan may not have been looked at since (a crash between the
+        // last page and the pairing pass): look again.
+        auto tx = store_.begin();
+        store_.mark_unpaired_dirty();
+        tx.commit();
+    }
     log_->info("sync engine starting: direction {}, {} mapped fields{}", to_string(settings_.sync.direction),
                mapping_.specs().size(), settings_.dry_run ? ", dry run (no writes)" : "");
     std::exception_ptr first;

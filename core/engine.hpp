@@ -41,6 +41,12 @@ struct engine_settings {
     retry_policy retry;
     bool dry_run = false; // observe and plan, log the writes, send none
     std::size_t reconcile_batch = 500;
+    // Re-read the targets of updates in one batch call before writing, so that an edit made since the
+    // last poll is merged rather than overwritten.
+    bool verify_before_write = true;
+    // A link written more than flap_limit times within flap_window keeps bouncing: it is quarantined.
+    int flap_limit = 8;
+    std::chrono::milliseconds flap_window{600'000};
     std::uint64_t seed = std::random_device{}();
 };
 
@@ -64,6 +70,8 @@ struct side_status {
     std::uint64_t writes_ok = 0;
     std::uint64_t writes_retried = 0;
     std::uint64_t writes_failed = 0; // dead-lettered
+    std::uint64_t writes_skipped_stale = 0; // verify-before-write found the target edited meanwhile
+    std::uint64_t records_deleted = 0;       // deletions observed (tombstoned)
     std::array<std::uint64_t, 3> writes_by_kind{}; // indexed by write_kind
 };
 
@@ -97,13 +105,26 @@ public:
     // Returns the first failure, if any poll failed.
     boost::asio::awaitable<std::optional<failure>> observe_and_plan();
 
+    // Single steps, for `plan` and for tests that drive the engine deterministically:
+    // one full poll of a side (false when it failed), reconcile until nothing is dirty (returns the
+    // links looked at), one batch of due writes to a side (false when nothing was due).
+    boost::asio::awaitable<bool> poll_once(side s);
+    std::size_t reconcile_pass();
+    boost::asio::awaitable<bool> push_once(side target);
+
+    std::uint64_t pairs_made() const { return pairs_; }
+    std::uint64_t conflicts_seen() const { return conflicts_seen_; }
+
 private:
     boost::asio::awaitable<void> poller(side s);
-    boost::asio::awaitable<bool> poll_once(side s);
     boost::asio::awaitable<void> reconciler();
     void reconcile_link(std::int64_t link_id, std::int64_t now_ms);
+    bool pairing_enabled() const;
+    std::optional<link_row> pair(const link_row& link, std::int64_t now);
+    void unlink_gone(const link_row& link, side gone, std::int64_t now);
+    void drop_outbox(std::int64_t link_id, side target);
     boost::asio::awaitable<void> pusher(side target);
-    boost::asio::awaitable<bool> push_once(side target);
+    boost::asio::awaitable<std::vector<outbox_row>> verify_targets(side target, std::vector<outbox_row> rows);
     void settle(const outbox_row& row, const write_result& result, side target, std::int64_t now_ms);
     void record_error(side s, const failure& f);
     bool flows(side from, side to) const;
@@ -124,6 +145,8 @@ private:
     std::mt19937_64 rng_;
     bool stopping_ = false;
     std::uint64_t heartbeat_ = 0;
+    std::uint64_t pairs_ = 0;
+    std::uint64_t conflicts_seen_ = 0;
 };
 
 } // namespace crmsync

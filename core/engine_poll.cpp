@@ -76,6 +76,13 @@ asio::awaitable<bool> engine::poll_once(side s)
     if (!st.initial_scan_complete) {
         st.initial_scan_complete = true;
         log_->info("{}: initial scan complete", to_string(s));
+        if (initial_sync_complete() && pairing_enabled()) {
+            // Everything is known on both sides now: pair and create.
+            auto tx = store_.begin();
+            store_.mark_unpaired_dirty();
+            tx.commit();
+            reconcile_wakeup_->notify();
+        }
     }
     ++st.polls;
     st.last_poll_ok_ms = now_ms();

@@ -1,7 +1,9 @@
-// Pushers: apply the outbox to one target side in batches. Results are settled in one transaction:
-// success moves the base to what was written; a create that hit an existing record links to it; transient
-// failures back off; permanent ones become dead letters after retry_policy::max_attempts — and never
-// block the other records.
+// Pushers: apply the outbox to one target side in batches. Before updates, the targets are re-read in one
+// batch call (verify-before-write) so that an edit made since the last poll is merged, not overwritten.
+// Results are settled in one transaction: success moves the base to what was written; a create that met
+// an existing record links to it; transient failures back off; permanent ones become dead letters after
+// retry_policy::max_attempts — and never block the other records. A link written too often in a short
+// time is quarantined instead of looping.
 #include "core/engine.hpp"
 
 #include "core/redact.hpp"
@@ -17,6 +19,20 @@
 namespace crmsync {
 
 namespace asio = boost::asio;
+
+namespace {
+
+std::string_view kind_name(write_kind k)
+{
+    switch (k) {
+    case write_kind::create: return "create";
+    case write_kind::update: return "update";
+    case write_kind::remove: return "delete";
+    }
+    return "?";
+}
+
+} // namespace
 
 asio::awaitable<void> engine::pusher(side target)
 {
@@ -40,6 +56,43 @@ asio::awaitable<void> engine::pusher(side target)
     }
 }
 
+asio::awaitable<std::vector<outbox_row>> engine::verify_targets(side target, std::vector<outbox_row> rows)
+{
+    std::vector<std::string> ids;
+    for (const auto& row : rows) {
+        if (row.kind != write_kind::update)
+            continue;
+        auto link = store_.link(row.link_id);
+        if (link && !link->id_on(target).empty())
+            ids.push_back(link->id_on(target));
+    }
+    if (ids.empty())
+        co_return rows;
+    auto fresh = co_await side_connector(target).fetch_by_ids(ids, rows.front().prio);
+    if (!fresh) {
+        // Cannot verify now: send nothing that overwrites; the rows stay due and are tried again.
+        record_error(target, fresh.error());
+        std::erase_if(rows, [](const outbox_row& r) { return r.kind == write_kind::update; });
+        co_return rows;
+    }
+    std::size_t changed = 0;
+    {
+        const auto now = now_ms();
+        auto tx = store_.begin();
+        for (const auto& rec : *fresh)
+            if (store_.observe(target, mapping_.to_canonical(target, rec), now).changed)
+                ++changed;
+        tx.commit();
+    }
+    if (changed > 0) {
+        // Edited since it was last read: those links are dirty again, and drop out of this batch in
+        // push_once; the re-plan merges the edit instead of overwriting it.
+        status_[static_cast<std::size_t>(target)].writes_skipped_stale += changed;
+        reconcile_wakeup_->notify();
+    }
+    co_return rows;
+}
+
 asio::awaitable<bool> engine::push_once(side target)
 {
     auto& st = status_[static_cast<std::size_t>(target)];
@@ -49,6 +102,18 @@ asio::awaitable<bool> engine::push_once(side target)
     auto rows = store_.due(target, now_ms(), conn.max_batch());
     if (rows.empty())
         co_return false;
+    if (settings_.verify_before_write && !settings_.dry_run)
+        rows = co_await verify_targets(target, std::move(rows));
+    // A dirty link has been observed to change since its writes were planned (by a poll, or by the
+    // verification just now): its rows wait for the re-plan rather than write stale values.
+    std::erase_if(rows, [&](const outbox_row& r) {
+        auto link = store_.link(r.link_id);
+        return link && link->dirty;
+    });
+    if (rows.empty()) {
+        reconcile_wakeup_->notify();
+        co_return false;
+    }
 
     std::vector<write_op> ops;
     std::map<std::int64_t, const outbox_row*> by_id;
@@ -61,8 +126,15 @@ asio::awaitable<bool> engine::push_once(side target)
         }
         write_op op;
         op.op_id = row.id;
-        op.target_id = target == side::shopify ? link->shopify_id : link->crm_id;
-        op.kind = op.target_id.empty() ? write_kind::create : row.kind;
+        op.target_id = link->id_on(target);
+        op.peer_id = link->id_on(other(target));
+        op.kind = row.kind == write_kind::remove ? write_kind::remove
+                  : op.target_id.empty()        ? write_kind::create
+                                                : row.kind;
+        if (op.kind == write_kind::remove && op.target_id.empty()) {
+            store_.complete(row.id, row.version); // nothing left to remove
+            continue;
+        }
         op.fields = mapping_.to_side(target, row.fields);
         op.prio = row.prio;
         by_id.emplace(row.id, &row);
@@ -76,9 +148,8 @@ asio::awaitable<bool> engine::push_once(side target)
             std::vector<std::string> names;
             for (const auto& [k, v] : row->fields)
                 names.push_back(k);
-            log_->info("dry run: would {} {} record for link {} ({})",
-                       op.kind == write_kind::create ? "create" : op.kind == write_kind::update ? "update" : "delete",
-                       to_string(target), row->link_id, fmt::join(names, ", "));
+            log_->info("dry run: would {} {} record for link {} ({})", kind_name(op.kind), to_string(target),
+                       row->link_id, fmt::join(names, ", "));
         }
         co_return false;
     }
@@ -111,7 +182,7 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
     auto link = store_.link(row.link_id);
     if (!link)
         return;
-    const std::string& current_id = target == side::shopify ? link->shopify_id : link->crm_id;
+    const std::string current_id = link->id_on(target);
 
     // Attaches the remote record to this link; if another link already holds it (the same person was
     // observed on both sides before they were paired), the two links are one.
@@ -120,8 +191,7 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
             return true;
         auto holder = store_.link_by_remote(target, remote_id);
         if (holder && holder->id != link->id) {
-            const auto& holder_other = target == side::shopify ? holder->crm_id : holder->shopify_id;
-            if (!holder_other.empty()) {
+            if (!holder->id_on(other(target)).empty()) {
                 auto msg = fmt::format("{} record {} is already linked to another person (link {}); link {} left "
                                        "unpaired",
                                        to_string(target), remote_id, holder->id, link->id);
@@ -137,7 +207,17 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
     };
 
     if (!r.error) {
-        const auto kind = current_id.empty() ? write_kind::create : row.kind;
+        const auto kind = row.kind == write_kind::remove ? write_kind::remove
+                          : current_id.empty()          ? write_kind::create
+                                                        : row.kind;
+        ++st.writes_ok;
+        ++st.writes_by_kind[static_cast<std::size_t>(kind)];
+        if (kind == write_kind::remove) {
+            // Deleted (or archived) on the target as the other side's deletion asked: tombstone it too.
+            store_.complete(row.id, row.version);
+            unlink_gone(*link, target, now);
+            return;
+        }
         if (!attach(r.id))
             return;
         auto base = link->base;
@@ -148,9 +228,16 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
                 base[k] = v;
         }
         store_.set_base(link->id, base);
+        // The target now holds what was written: without this its older snapshot would look like an edit
+        // made there, and flow back.
+        store_.apply_written(link->id, target, row.fields, r.updated_at_ms);
         store_.complete(row.id, row.version);
-        ++st.writes_ok;
-        ++st.writes_by_kind[static_cast<std::size_t>(kind)];
+        if (store_.note_write(link->id, now, settings_.flap_window.count()) > settings_.flap_limit) {
+            store_.set_state(link->id, link_state::quarantined);
+            log_->warn("link {} was written more than {} times in {} s and keeps changing; quarantined until an "
+                       "operator looks at it",
+                       link->id, settings_.flap_limit, settings_.flap_window.count() / 1000);
+        }
         return;
     }
     if (!r.existing_id.empty() && current_id.empty()) {
@@ -160,6 +247,18 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
             store_.complete(row.id, row.version);
             store_.set_dirty(link->id, true);
         }
+        return;
+    }
+    if (!r.existing_id.empty() && !current_id.empty() && r.existing_id != current_id) {
+        // The other side refuses a value because another record already holds it (an e-mail taken by
+        // someone else there): an identity question for an operator, not something retrying can fix.
+        store_.record_conflict(link->id, "_taken", "", "", "", fmt::format("{} (held by {} record {})", r.error->message,
+                                                                         to_string(target), r.existing_id),
+                               now);
+        store_.complete(row.id, row.version);
+        ++conflicts_seen_;
+        log_->warn("link {}: {} refused a value held by its record {}; recorded as a conflict", link->id,
+                   to_string(target), r.existing_id);
         return;
     }
     const failure& f = *r.error;

@@ -1,17 +1,93 @@
 // The reconciler: level-triggered. It looks at the current state of each dirty link (base and both
-// snapshots), plans what each side must receive and replaces the link's outbox rows with that plan, in
-// one transaction per batch of links. Duplicate, late or reordered observations therefore change nothing
-// or only re-plan the same writes.
+// snapshots), pairs unpaired records by their match keys, plans what each side must receive and replaces
+// the link's outbox rows with that plan, in one transaction per batch of links. Duplicate, late or
+// reordered observations therefore change nothing or only re-plan the same writes.
 #include "core/engine.hpp"
 #include "core/planner.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace crmsync {
 
 namespace asio = boost::asio;
+
+bool engine::pairing_enabled() const
+{
+    // With both sides observed the engine pairs records itself; in one-way sync the target is not read and
+    // the connector's create is an upsert on the match key (HubSpot: e-mail), which pairs on the API's side.
+    return status_[0].source && status_[1].source;
+}
+
+std::optional<link_row> engine::pair(const link_row& link, std::int64_t now)
+{
+    const side has = link.shopify_id.empty() ? side::crm : side::shopify;
+    const side missing = other(has);
+    auto snap = store_.snapshot(link.id, has);
+    if (!snap || snap->deleted)
+        return link;
+    for (const auto& key : settings_.sync.match_on) {
+        auto it = snap->fields.find(key);
+        if (it == snap->fields.end() || it->second.empty())
+            continue;
+        auto candidates = store_.unpaired_by_key(key, it->second, missing, link.id);
+        if (candidates.empty())
+            continue;
+        auto same_side = store_.unpaired_by_key(key, it->second, has, link.id);
+        if (candidates.size() == 1 && same_side.empty()) {
+            store_.merge_links(link.id, candidates.front().id, missing);
+            // A fresh pair starts from an empty base: the first merge settles differences with
+            // sync.initial_conflict, and a past deletion flag for that side no longer applies.
+            store_.set_base(link.id, {});
+            store_.set_flags(link.id, link.flags & ~link_flag::deleted_on(missing));
+            store_.set_state(link.id, link_state::active);
+            ++pairs_;
+            return store_.link(link.id);
+        }
+        // Several records share the key on one side: report it, never guess.
+        const auto reason = fmt::format("ambiguous match on {}: {} {} and {} {} records share it", key,
+                                        1 + same_side.size(), to_string(has), candidates.size(), to_string(missing));
+        for (const auto* group : {&candidates, &same_side})
+            for (const auto& l : *group)
+                store_.set_state(l.id, link_state::ambiguous);
+        store_.set_state(link.id, link_state::ambiguous);
+        if (store_.record_conflict(link.id, "_match_" + key, has == side::shopify ? it->second : "",
+                                   has == side::crm ? it->second : "", "", reason, now))
+            log_->warn("link {}: {}; left unpaired until resolved", link.id, reason);
+        return std::nullopt;
+    }
+    if (link.state == link_state::ambiguous)
+        store_.set_state(link.id, link_state::active);
+    return link;
+}
+
+void engine::unlink_gone(const link_row& link, side gone, std::int64_t now)
+{
+    const auto id = link.id_on(gone);
+    store_.add_tombstone(gone, id, "deleted", now);
+    store_.remove_snapshot(link.id, gone);
+    store_.set_remote_id(link.id, gone, "");
+    store_.cancel_outbox(link.id, gone);
+    store_.set_flags(link.id, link.flags | link_flag::deleted_on(gone));
+    ++status_[static_cast<std::size_t>(gone)].records_deleted;
+    log_->info("link {}: {} record {} was deleted; tombstoned{}", link.id, to_string(gone), id,
+               settings_.sync.deletes == delete_policy::propagate ? ", removing it on the other side" : "");
+    // The link stays (without ids it is a tombstone of the person): a create to the other side that was
+    // already sent may still report its record, which then belongs here and not to a new person.
+}
+
+void engine::drop_outbox(std::int64_t link_id, side target)
+{
+    // A create that has been sent may have been applied with its response lost. Forgetting it would leave
+    // a record on the target that nobody knows, later seen as a new person: keep it until it settles
+    // (it is an upsert, so sending it again finds that record).
+    auto row = store_.outbox_for(link_id, target);
+    if (row && row->kind == write_kind::create && row->attempts > 0)
+        return;
+    store_.cancel_outbox(link_id, target);
+}
 
 void engine::reconcile_link(std::int64_t link_id, std::int64_t now)
 {
@@ -22,9 +98,31 @@ void engine::reconcile_link(std::int64_t link_id, std::int64_t now)
         store_.set_dirty(link_id, false);
         return;
     }
+    if (link->shopify_id.empty() != link->crm_id.empty() && pairing_enabled()) {
+        if (!initial_sync_complete()) {
+            // Both sides are scanned completely before anything is paired or created, so that matching
+            // sees everything; unpaired links are marked dirty again when the scans complete.
+            store_.set_dirty(link_id, false);
+            return;
+        }
+        auto paired = pair(*link, now);
+        if (!paired) {
+            store_.set_dirty(link_id, false);
+            return;
+        }
+        link = std::move(paired);
+    }
     auto s = store_.snapshot(link_id, side::shopify);
     auto c = store_.snapshot(link_id, side::crm);
     auto plan = plan_link(plan_context{mapping_, settings_.sync}, *link, s ? &*s : nullptr, c ? &*c : nullptr);
+    for (const auto& conflict : plan.conflicts) {
+        if (!store_.record_conflict(link_id, conflict.field, conflict.shopify_value, conflict.crm_value, conflict.winner,
+                                    conflict.reason, now))
+            continue;
+        ++conflicts_seen_;
+        log_->info("link {}: conflict on {} {}: {}", link_id, conflict.field,
+                   conflict.winner.empty() ? "parked" : "settled for " + conflict.winner, conflict.reason);
+    }
     if (plan.new_base)
         store_.set_base(link_id, *plan.new_base);
     // Changes people make once the first scan is done go ahead of backfill in each budget.
@@ -34,9 +132,15 @@ void engine::reconcile_link(std::int64_t link_id, std::int64_t now)
         if (w)
             store_.enqueue(link_id, target, w->kind, w->fields, prio, now);
         else
-            store_.cancel_outbox(link_id, target);
+            drop_outbox(link_id, target);
     }
     store_.set_dirty(link_id, false);
+    for (side gone : plan.gone) {
+        unlink_gone(*link, gone, now);
+        link = store_.link(link_id);
+        if (!link)
+            break;
+    }
 }
 
 asio::awaitable<std::optional<failure>> engine::observe_and_plan()
@@ -48,16 +152,23 @@ asio::awaitable<std::optional<failure>> engine::observe_and_plan()
         if (!co_await poll_once(s))
             co_return failure{failure_kind::permanent, status_[static_cast<std::size_t>(s)].last_error, {}, 0};
     }
+    reconcile_pass();
+    co_return std::nullopt;
+}
+
+std::size_t engine::reconcile_pass()
+{
+    std::size_t total = 0;
     for (;;) {
         auto ids = store_.dirty_links(settings_.reconcile_batch);
         if (ids.empty())
-            break;
+            return total;
         auto tx = store_.begin();
         for (auto id : ids)
             reconcile_link(id, now_ms());
         tx.commit();
+        total += ids.size();
     }
-    co_return std::nullopt;
 }
 
 asio::awaitable<void> engine::reconciler()

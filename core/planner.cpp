@@ -36,20 +36,22 @@ bool creates_allowed(const plan_context& ctx, side to)
 
 // The side whose value wins a conflict on `f`, or nullopt when it is parked for an operator.
 std::optional<side> winner_of(const plan_context& ctx, const field_spec& f, const snapshot_row& s,
-                              const snapshot_row& c, std::string& reason)
+                              const snapshot_row& c, bool initial, std::string& reason)
 {
-    auto policy = f.conflict.value_or(ctx.sync.conflict);
+    auto policy = initial ? ctx.sync.initial_conflict : f.conflict.value_or(ctx.sync.conflict);
+    if (initial)
+        reason = "first sync, ";
     switch (policy) {
-    case conflict_policy::shopify_wins: reason = "shopify_wins"; return side::shopify;
-    case conflict_policy::crm_wins: reason = "crm_wins"; return side::crm;
-    case conflict_policy::manual: reason = "manual: parked for an operator"; return std::nullopt;
+    case conflict_policy::shopify_wins: reason += "shopify_wins"; return side::shopify;
+    case conflict_policy::crm_wins: reason += "crm_wins"; return side::crm;
+    case conflict_policy::manual: reason += "manual: parked for an operator"; return std::nullopt;
     case conflict_policy::newest_wins:
         if (c.updated_at_ms > s.updated_at_ms) {
-            reason = "newest_wins: crm updated later";
+            reason += "newest_wins: crm updated later";
             return side::crm;
         }
-        reason = c.updated_at_ms == s.updated_at_ms ? "newest_wins: same time, shopify wins ties"
-                                                     : "newest_wins: shopify updated later";
+        reason += c.updated_at_ms == s.updated_at_ms ? "newest_wins: same time, shopify wins ties"
+                                                      : "newest_wins: shopify updated later";
         return side::shopify;
     }
     return side::shopify;
@@ -73,22 +75,47 @@ link_plan plan_link(const plan_context& ctx, const link_row& link, const snapsho
     link_plan plan;
     const bool has_shopify = !link.shopify_id.empty();
     const bool has_crm = !link.crm_id.empty();
-    const bool shopify_live = shopify && !shopify->deleted;
-    const bool crm_live = crm && !crm->deleted;
 
-    // Creates: the person exists on one side only.
-    if (has_shopify && !has_crm && shopify_live) {
-        if (creates_allowed(ctx, side::crm) && direction_allows(ctx.sync.direction, side::shopify, side::crm))
-            create_plan(ctx, *shopify, side::crm, plan.to_crm);
+    // Deletes: the person is gone from a side; with deletes: propagate, they go from the other side too
+    // (in the direction the sync allows).
+    for (side gone : {side::shopify, side::crm}) {
+        const auto* snap = gone == side::shopify ? shopify : crm;
+        if (!snap || !snap->deleted || link.id_on(gone).empty())
+            continue;
+        plan.gone.push_back(gone);
+        const side survivor = other(gone);
+        const auto* other_snap = survivor == side::shopify ? shopify : crm;
+        if (ctx.sync.deletes == delete_policy::propagate && !link.id_on(survivor).empty() &&
+            !(other_snap && other_snap->deleted) && direction_allows(ctx.sync.direction, gone, survivor))
+            (survivor == side::crm ? plan.to_crm : plan.to_shopify) = planned_write{write_kind::remove, {}};
+    }
+    if (!plan.gone.empty())
+        return plan;
+    // A side already unlinked because its record was deleted: with propagate, the other side's record
+    // goes too (planned until the remove has succeeded; re-planning keeps asking for it).
+    for (side gone : {side::shopify, side::crm}) {
+        const side survivor = other(gone);
+        if ((link.flags & link_flag::deleted_on(gone)) == 0 || !link.id_on(gone).empty() || link.id_on(survivor).empty())
+            continue;
+        if (ctx.sync.deletes == delete_policy::propagate && direction_allows(ctx.sync.direction, gone, survivor))
+            (survivor == side::crm ? plan.to_crm : plan.to_shopify) = planned_write{write_kind::remove, {}};
         return plan;
     }
-    if (has_crm && !has_shopify && crm_live) {
-        if (creates_allowed(ctx, side::shopify) && direction_allows(ctx.sync.direction, side::crm, side::shopify))
-            create_plan(ctx, *crm, side::shopify, plan.to_shopify);
+
+    // Creates: the person exists on one side only, and was never deleted on the other.
+    for (side from : {side::shopify, side::crm}) {
+        const side to = other(from);
+        const auto* snap = from == side::shopify ? shopify : crm;
+        if (link.id_on(from).empty() || !link.id_on(to).empty() || !snap)
+            continue;
+        if ((link.flags & link_flag::deleted_on(to)) == 0 && creates_allowed(ctx, to) &&
+            direction_allows(ctx.sync.direction, from, to))
+            create_plan(ctx, *snap, to, to == side::crm ? plan.to_crm : plan.to_shopify);
         return plan;
     }
-    if (!has_shopify || !has_crm || (shopify && shopify->deleted) || (crm && crm->deleted))
+    if (!has_shopify || !has_crm)
         return plan;
+    const bool initial = link.base.empty() && shopify && crm;
 
     field_map to_shopify, to_crm, base = link.base;
     bool base_moved = false;
@@ -107,14 +134,23 @@ link_plan plan_link(const plan_context& ctx, const link_row& link, const snapsho
                 return;
             (to == side::crm ? to_crm : to_shopify)[f.name] = v;
         };
-        if (s_changed && !c_changed) {
-            if (can_flow(ctx, f, side::shopify, side::crm))
-                send(side::crm, s, c);
-            continue;
-        }
-        if (c_changed && !s_changed) {
-            if (can_flow(ctx, f, side::crm, side::shopify))
-                send(side::shopify, c, s);
+        if (s_changed != c_changed) {
+            const side from = s_changed ? side::shopify : side::crm;
+            const side to = other(from);
+            const auto& v = s_changed ? s : c;
+            const auto& kept = s_changed ? c : s;
+            if (!can_flow(ctx, f, from, to))
+                continue;
+            if (v.empty() && !kept.empty() && !f.propagate_empty) {
+                // Emptied on one side: an empty value never wipes the other side's. Fill it back instead, so
+                // that both sides agree again, and say so.
+                if (can_flow(ctx, f, to, from))
+                    send(from, kept, v);
+                plan.conflicts.push_back({f.name, s, c, std::string(to_string(to)),
+                                          "an emptied value does not wipe the other side's value"});
+                continue;
+            }
+            send(to, v, kept);
             continue;
         }
         if (s == c) {
@@ -131,7 +167,7 @@ link_plan plan_link(const plan_context& ctx, const link_row& link, const snapsho
             winner = s.empty() ? side::crm : side::shopify;
             conflict.reason = "a non-empty value wins over an empty one";
         } else {
-            winner = winner_of(ctx, f, *shopify, *crm, conflict.reason);
+            winner = winner_of(ctx, f, *shopify, *crm, initial, conflict.reason);
         }
         if (winner) {
             conflict.winner = std::string(to_string(*winner));

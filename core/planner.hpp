@@ -11,7 +11,10 @@
 //    sync's policy (newest_wins compares the records' updated_at, ties go to Shopify); `manual` parks it;
 //  - an empty value never wipes a non-empty one unless the field says propagate_empty.
 // A side without a snapshot has not been observed: its values count as unchanged.
-// A link without an id on a side gets a create there, if create_in_<side> allows it.
+// A link without an id on a side gets a create there, if create_in_<side> allows it and the person was not
+// deleted there. A link whose base is empty (paired at first sync, never merged) settles conflicts with
+// sync.initial_conflict instead of sync.conflict. A deleted record is reported in `gone`; with
+// deletes: propagate the other side's record gets a remove.
 
 #include "core/connector.hpp"
 #include "core/mapping.hpp"
@@ -40,6 +43,9 @@ struct settled_conflict {
 struct link_plan {
     std::optional<planned_write> to_shopify;
     std::optional<planned_write> to_crm;
+    // Sides whose record was deleted: the engine tombstones and unlinks them (and with deletes: propagate a
+    // remove was planned for the other side).
+    std::vector<side> gone;
     std::optional<field_map> new_base; // set when the base moves without a write (both sides agree)
     std::vector<settled_conflict> conflicts;
 };

@@ -93,6 +93,17 @@ CREATE TABLE inbox_seen(
   seen_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+        // 1 -> 2: first-sync pairing keys, delete flags and flap detection on links.
+        R"sql(
+ALTER TABLE links ADD COLUMN match_email TEXT;
+ALTER TABLE links ADD COLUMN match_phone TEXT;
+ALTER TABLE links ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE links ADD COLUMN flap_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE links ADD COLUMN flap_since INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX links_unpaired_email ON links(match_email) WHERE shopify_id IS NULL OR crm_id IS NULL;
+CREATE INDEX links_unpaired_phone ON links(match_phone) WHERE shopify_id IS NULL OR crm_id IS NULL;
+CREATE INDEX conflicts_link ON conflicts(link_id, field);
+)sql",
     };
     return migrations;
 }

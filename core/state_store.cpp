@@ -115,7 +115,7 @@ outcome<std::unique_ptr<state_store>> state_store::open(const std::string& path,
             std::string mode = st.step() ? st.get_text(0) : std::string();
             if (mode != "wal" && path != ":memory:")
                 throw sqlite::error(SQLITE_READONLY, "cannot switch to WAL mode (got '" + mode + "')");
-            db->exec("PRAGMA synchronous=FULL");
+            db->exec(opts.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF");
         }
         std::unique_ptr<state_store> store(new state_store(path, std::move(db), lock_fd));
         lock_fd = -1;
@@ -140,6 +140,16 @@ outcome<std::unique_ptr<state_store>> state_store::open(const std::string& path,
             ::close(lock_fd);
         return permanent(describe_open_error(path, e));
     }
+}
+
+std::string_view to_string(link_state s)
+{
+    switch (s) {
+    case link_state::active: return "active";
+    case link_state::quarantined: return "quarantined";
+    case link_state::ambiguous: return "ambiguous";
+    }
+    return "?";
 }
 
 outcome<std::unique_ptr<state_store>> state_store::open_scratch_copy(const std::string& path)

@@ -34,7 +34,16 @@ class connection;
 enum class link_state : std::uint8_t {
     active = 0,
     quarantined = 1, // kept flapping; left alone until an operator acts
+    ambiguous = 2,   // its match key is shared by several records on a side; reported, not paired or created
 };
+std::string_view to_string(link_state s);
+
+// links.flags
+namespace link_flag {
+constexpr std::uint32_t deleted_on_shopify = 1; // the person was deleted there: never re-create them there
+constexpr std::uint32_t deleted_on_crm = 2;
+constexpr std::uint32_t deleted_on(side s) { return s == side::shopify ? deleted_on_shopify : deleted_on_crm; }
+} // namespace link_flag
 
 struct link_row {
     std::int64_t id = 0;
@@ -43,6 +52,8 @@ struct link_row {
     field_map base;         // canonical values both sides last agreed on
     bool dirty = false;
     link_state state = link_state::active;
+    std::uint32_t flags = 0;
+    const std::string& id_on(side s) const { return s == side::shopify ? shopify_id : crm_id; }
 };
 
 struct snapshot_row {
@@ -83,7 +94,23 @@ struct store_counts {
     std::int64_t pending = 0; // outbox rows
     std::int64_t dirty = 0;
     std::int64_t conflicts = 0; // unresolved
+    std::int64_t conflicts_settled = 0;
     std::int64_t dead_letters = 0;
+    std::int64_t quarantined = 0;
+    std::int64_t ambiguous = 0;
+    std::int64_t tombstones = 0;
+};
+
+struct conflict_row {
+    std::int64_t id = 0;
+    std::int64_t link_id = 0;
+    std::string field;
+    std::string shopify_value;
+    std::string crm_value;
+    std::string winner; // "shopify", "crm", or "" while open
+    std::string reason;
+    std::int64_t created_at_ms = 0;
+    std::optional<std::int64_t> resolved_at_ms;
 };
 
 struct inbox_row {
@@ -98,11 +125,14 @@ struct open_options {
     bool read_only = false;
     // Take an exclusive lock file (PATH.lock) so two daemons never share one state file.
     bool exclusive = false;
+    // synchronous=FULL (survives power loss). Tests that reopen thousands of times may turn it off; a
+    // dropped process still loses nothing committed (WAL), only a power cut could.
+    bool durable = true;
 };
 
 class state_store {
 public:
-    static constexpr int schema_version = 1;
+    static constexpr int schema_version = 2;
 
     static outcome<std::unique_ptr<state_store>> open(const std::string& path, open_options opts = {});
     // An in-memory scratch copy of the state file (empty when the file does not exist), for dry planning:
@@ -143,10 +173,37 @@ public:
     std::optional<link_row> link(std::int64_t id);
     std::optional<link_row> link_by_remote(side s, std::string_view remote_id);
     std::optional<snapshot_row> snapshot(std::int64_t link_id, side s);
+    // After a successful write to side `s`: the snapshot takes the written canonical values (an empty
+    // value removes the field) and the write's stamp, so that it matches what the side now holds.
+    void apply_written(std::int64_t link_id, side s, const field_map& written, std::int64_t updated_at_ms);
     std::vector<std::int64_t> dirty_links(std::size_t limit);
     void set_dirty(std::int64_t link_id, bool dirty);
     void set_base(std::int64_t link_id, const field_map& base);
     void set_remote_id(std::int64_t link_id, side s, std::string_view remote_id);
+    void set_state(std::int64_t link_id, link_state state);
+    void set_flags(std::int64_t link_id, std::uint32_t flags);
+    void remove_snapshot(std::int64_t link_id, side s);
+    void delete_link(std::int64_t link_id);
+    // Links with an id on `has` and none on the other side whose match key (canonical "email" or "phone")
+    // equals `value`, other than `except`.
+    std::vector<link_row> unpaired_by_key(std::string_view key, std::string_view value, side has, std::int64_t except);
+    // Marks dirty every link missing an id on one side (after a first scan completes) / every ambiguous link.
+    void mark_unpaired_dirty();
+    void mark_ambiguous_dirty();
+    // Counts a write to a link for flap detection; returns the writes within the window ending now.
+    int note_write(std::int64_t link_id, std::int64_t now_ms, std::int64_t window_ms);
+
+    // Tombstones: a (side, id) that was deleted is never observed (and so never re-created) again.
+    void add_tombstone(side s, std::string_view remote_id, std::string_view reason, std::int64_t now_ms);
+    bool tombstoned(side s, std::string_view remote_id);
+
+    // Conflicts: a settled one is stored resolved; an open one (manual) until an operator decides. The same
+    // conflict (link, field, both values) is stored once. Returns whether a row was added.
+    bool record_conflict(std::int64_t link_id, std::string_view field, std::string_view shopify_value,
+                         std::string_view crm_value, std::string_view winner, std::string_view reason,
+                         std::int64_t now_ms);
+    std::vector<conflict_row> conflicts(bool open_only, std::size_t limit);
+
     // Folds link `drop` into `keep`: keep takes drop's snapshot of side `s` (when it has none) and its id
     // there; drop's outbox rows go, drop is deleted. Used when a write reveals that two links are one
     // person on side `s`. Precondition: drop has no id on the other side.
@@ -159,6 +216,7 @@ public:
     std::vector<outbox_row> due(side target, std::int64_t now_ms, std::size_t limit);
     std::optional<std::int64_t> next_due_ms(side target);
     std::optional<outbox_row> outbox_entry(std::int64_t id);
+    std::optional<outbox_row> outbox_for(std::int64_t link_id, side target);
     // Removes the row if it still has `version`; returns false when it was re-planned meanwhile.
     bool complete(std::int64_t outbox_id, std::int64_t version);
     void reschedule(std::int64_t outbox_id, int attempts, std::int64_t next_attempt_at_ms, std::string_view error);
@@ -187,6 +245,7 @@ private:
     void migrate();
     std::int64_t new_link(side s, std::string_view remote_id, std::int64_t now_ms);
     void put_snapshot(std::int64_t link_id, side s, const record& r);
+    void set_match_keys(std::int64_t link_id, const record& r);
 
     std::string path_;
     std::unique_ptr<sqlite::connection> db_;

@@ -17,6 +17,7 @@ link_row read_link(const sqlite::statement& st)
     l.base = decode_fields(st.get_text(3));
     l.dirty = st.get_int(4) != 0;
     l.state = static_cast<link_state>(st.get_int(5));
+    l.flags = static_cast<std::uint32_t>(st.get_int(6));
     return l;
 }
 
@@ -37,7 +38,7 @@ outbox_row read_outbox(const sqlite::statement& st)
     return r;
 }
 
-constexpr const char* link_columns = "id, coalesce(shopify_id,''), coalesce(crm_id,''), base, dirty, state";
+constexpr const char* link_columns = "id, coalesce(shopify_id,''), coalesce(crm_id,''), base, dirty, state, flags";
 constexpr const char* outbox_columns =
     "id, link_id, target, kind, fields, version, priority, attempts, next_attempt_at, coalesce(last_error,''), created_at";
 
@@ -76,6 +77,26 @@ void state_store::put_snapshot(std::int64_t link_id, side s, const record& r)
     st.bind(5, r.deleted ? 1 : 0).exec();
 }
 
+namespace {
+
+std::string field_or_empty(const field_map& f, std::string_view k)
+{
+    auto it = f.find(k);
+    return it == f.end() ? std::string() : it->second;
+}
+
+} // namespace
+
+void state_store::set_match_keys(std::int64_t link_id, const record& r)
+{
+    auto st = db_->prepare("UPDATE links SET match_email=?, match_phone=? WHERE id=?");
+    auto email = field_or_empty(r.fields, "email");
+    auto phone = field_or_empty(r.fields, "phone");
+    st.bind(1, email.empty() ? std::optional<std::string>() : std::optional<std::string>(email));
+    st.bind(2, phone.empty() ? std::optional<std::string>() : std::optional<std::string>(phone));
+    st.bind(3, link_id).exec();
+}
+
 state_store::observed state_store::observe(side from, const record& r, std::int64_t now_ms)
 {
     auto link = link_by_remote(from, r.id);
@@ -86,6 +107,7 @@ state_store::observed state_store::observe(side from, const record& r, std::int6
             return {};
         auto id = new_link(from, r.id, now_ms);
         put_snapshot(id, from, r);
+        set_match_keys(id, r);
         return {id, true, true};
     }
     auto snap = snapshot(link->id, from);
@@ -100,6 +122,8 @@ state_store::observed state_store::observe(side from, const record& r, std::int6
         }
     }
     put_snapshot(link->id, from, r);
+    if (!r.deleted)
+        set_match_keys(link->id, r);
     set_dirty(link->id, true);
     return {link->id, true, false};
 }
@@ -131,6 +155,23 @@ std::optional<snapshot_row> state_store::snapshot(std::int64_t link_id, side s)
     return snapshot_row{link_id, s, st.get_int(0), decode_fields(st.get_text(1)), st.get_int(2) != 0};
 }
 
+void state_store::apply_written(std::int64_t link_id, side s, const field_map& written, std::int64_t updated_at_ms)
+{
+    auto snap = snapshot(link_id, s);
+    record r{{}, updated_at_ms, {}, false};
+    if (snap) {
+        r.fields = snap->fields;
+        r.updated_at_ms = std::max(snap->updated_at_ms, updated_at_ms);
+    }
+    for (const auto& [k, v] : written) {
+        if (v.empty())
+            r.fields.erase(k);
+        else
+            r.fields[k] = v;
+    }
+    put_snapshot(link_id, s, r);
+}
+
 std::vector<std::int64_t> state_store::dirty_links(std::size_t limit)
 {
     auto st = db_->prepare("SELECT id FROM links WHERE dirty <> 0 ORDER BY id LIMIT ?");
@@ -159,6 +200,121 @@ void state_store::set_remote_id(std::int64_t link_id, side s, std::string_view r
     else
         st.bind(1, remote_id);
     st.bind(2, link_id).exec();
+}
+
+void state_store::set_state(std::int64_t link_id, link_state state)
+{
+    db_->prepare("UPDATE links SET state=? WHERE id=?").bind(1, static_cast<int>(state)).bind(2, link_id).exec();
+}
+
+void state_store::set_flags(std::int64_t link_id, std::uint32_t flags)
+{
+    db_->prepare("UPDATE links SET flags=? WHERE id=?").bind(1, static_cast<std::int64_t>(flags)).bind(2, link_id).exec();
+}
+
+void state_store::remove_snapshot(std::int64_t link_id, side s)
+{
+    db_->prepare("DELETE FROM snapshots WHERE link_id=? AND side=?").bind(1, link_id).bind(2, side_int(s)).exec();
+}
+
+void state_store::delete_link(std::int64_t link_id)
+{
+    db_->prepare("DELETE FROM snapshots WHERE link_id=?").bind(1, link_id).exec();
+    db_->prepare("DELETE FROM outbox WHERE link_id=?").bind(1, link_id).exec();
+    db_->prepare("DELETE FROM links WHERE id=?").bind(1, link_id).exec();
+}
+
+std::vector<link_row> state_store::unpaired_by_key(std::string_view key, std::string_view value, side has,
+                                                   std::int64_t except)
+{
+    std::string column = key == "phone" ? "match_phone" : "match_email";
+    std::string sql = std::string("SELECT ") + link_columns + " FROM links WHERE " + column + "=? AND id<>? AND " +
+                      id_column(has) + " IS NOT NULL AND " + id_column(other(has)) + " IS NULL";
+    auto st = db_->prepare(sql);
+    st.bind(1, value).bind(2, except);
+    std::vector<link_row> out;
+    while (st.step())
+        out.push_back(read_link(st));
+    return out;
+}
+
+void state_store::mark_unpaired_dirty()
+{
+    db_->exec("UPDATE links SET dirty=1 WHERE shopify_id IS NULL OR crm_id IS NULL");
+}
+
+void state_store::mark_ambiguous_dirty()
+{
+    db_->prepare("UPDATE links SET dirty=1 WHERE state=?").bind(1, static_cast<int>(link_state::ambiguous)).exec();
+}
+
+int state_store::note_write(std::int64_t link_id, std::int64_t now_ms, std::int64_t window_ms)
+{
+    auto st = db_->prepare("UPDATE links SET flap_count=CASE WHEN flap_since < ? THEN 1 ELSE flap_count+1 END, "
+                           "flap_since=CASE WHEN flap_since < ? THEN ? ELSE flap_since END WHERE id=? "
+                           "RETURNING flap_count");
+    st.bind(1, now_ms - window_ms).bind(2, now_ms - window_ms).bind(3, now_ms).bind(4, link_id);
+    int n = st.step() ? static_cast<int>(st.get_int(0)) : 0;
+    while (st.step()) {
+    }
+    return n;
+}
+
+void state_store::add_tombstone(side s, std::string_view remote_id, std::string_view reason, std::int64_t now_ms)
+{
+    auto st = db_->prepare("INSERT OR IGNORE INTO tombstones(side, remote_id, reason, created_at) VALUES(?,?,?,?)");
+    st.bind(1, side_int(s)).bind(2, remote_id).bind(3, reason).bind(4, now_ms).exec();
+}
+
+bool state_store::tombstoned(side s, std::string_view remote_id)
+{
+    auto st = db_->prepare("SELECT 1 FROM tombstones WHERE side=? AND remote_id=?");
+    st.bind(1, side_int(s)).bind(2, remote_id);
+    return st.step();
+}
+
+bool state_store::record_conflict(std::int64_t link_id, std::string_view field, std::string_view shopify_value,
+                                  std::string_view crm_value, std::string_view winner, std::string_view reason,
+                                  std::int64_t now_ms)
+{
+    {
+        auto st = db_->prepare("SELECT 1 FROM conflicts WHERE link_id=? AND field=? AND shopify_value IS ? AND "
+                               "crm_value IS ? AND (resolved_at IS NULL OR winner IS ?)");
+        st.bind(1, link_id).bind(2, field).bind(3, shopify_value).bind(4, crm_value).bind(5, winner);
+        if (st.step())
+            return false;
+    }
+    auto st = db_->prepare("INSERT INTO conflicts(link_id, field, shopify_value, crm_value, winner, reason, created_at, "
+                           "resolved_at) VALUES(?,?,?,?,?,?,?,?)");
+    st.bind(1, link_id).bind(2, field).bind(3, shopify_value).bind(4, crm_value);
+    if (winner.empty())
+        st.bind_null(5);
+    else
+        st.bind(5, winner);
+    st.bind(6, reason).bind(7, now_ms);
+    if (winner.empty())
+        st.bind_null(8);
+    else
+        st.bind(8, now_ms);
+    st.exec();
+    return true;
+}
+
+std::vector<conflict_row> state_store::conflicts(bool open_only, std::size_t limit)
+{
+    auto st = db_->prepare(std::string("SELECT id, link_id, field, coalesce(shopify_value,''), coalesce(crm_value,''), "
+                                       "coalesce(winner,''), reason, created_at, resolved_at FROM conflicts") +
+                           (open_only ? " WHERE resolved_at IS NULL" : "") + " ORDER BY id DESC LIMIT ?");
+    st.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<conflict_row> out;
+    while (st.step()) {
+        conflict_row c{st.get_int(0), st.get_int(1), st.get_text(2), st.get_text(3), st.get_text(4),
+                       st.get_text(5), st.get_text(6), st.get_int(7), std::nullopt};
+        if (!st.is_null(8))
+            c.resolved_at_ms = st.get_int(8);
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 void state_store::merge_links(std::int64_t keep, std::int64_t drop, side s)
@@ -230,6 +386,15 @@ std::optional<outbox_row> state_store::outbox_entry(std::int64_t id)
     return read_outbox(st);
 }
 
+std::optional<outbox_row> state_store::outbox_for(std::int64_t link_id, side target)
+{
+    auto st = db_->prepare(std::string("SELECT ") + outbox_columns + " FROM outbox WHERE link_id=? AND target=?");
+    st.bind(1, link_id).bind(2, side_int(target));
+    if (!st.step())
+        return std::nullopt;
+    return read_outbox(st);
+}
+
 bool state_store::complete(std::int64_t outbox_id, std::int64_t version)
 {
     db_->prepare("DELETE FROM outbox WHERE id=? AND version=?").bind(1, outbox_id).bind(2, version).exec();
@@ -270,9 +435,13 @@ store_counts state_store::counts()
     auto st = db_->prepare("SELECT (SELECT count(*) FROM links), (SELECT count(*) FROM outbox), "
                            "(SELECT count(*) FROM links WHERE dirty <> 0), "
                            "(SELECT count(*) FROM conflicts WHERE resolved_at IS NULL), "
-                           "(SELECT count(*) FROM dead_letters)");
+                           "(SELECT count(*) FROM conflicts WHERE resolved_at IS NOT NULL), "
+                           "(SELECT count(*) FROM dead_letters), "
+                           "(SELECT count(*) FROM links WHERE state=1), (SELECT count(*) FROM links WHERE state=2), "
+                           "(SELECT count(*) FROM tombstones)");
     st.step();
-    return {st.get_int(0), st.get_int(1), st.get_int(2), st.get_int(3), st.get_int(4)};
+    return {st.get_int(0), st.get_int(1), st.get_int(2), st.get_int(3), st.get_int(4),
+            st.get_int(5), st.get_int(6), st.get_int(7), st.get_int(8)};
 }
 
 bool state_store::inbox_add(std::string_view source, std::string_view topic, std::string_view dedup_key,

@@ -1,6 +1,7 @@
 #include "connectors/hubspot/connector.hpp"
 
 #include "connectors/hubspot/mapping.hpp"
+#include "core/iso8601.hpp"
 #include "core/normalize.hpp"
 
 #include <boost/json.hpp>
@@ -182,7 +183,10 @@ boost::asio::awaitable<void> hubspot_connector::write_batch(std::string_view ver
             if (i < 0)
                 continue;
             done[static_cast<std::size_t>(i)] = true;
-            out.push_back({inputs[static_cast<std::size_t>(i)].op->op_id, std::nullopt, id, {}});
+            write_result res{inputs[static_cast<std::size_t>(i)].op->op_id, std::nullopt, id, {}};
+            if (auto u = co.if_contains("updatedAt"); u && u->is_string())
+                res.updated_at_ms = parse_iso8601_ms(u->as_string()).value_or(0);
+            out.push_back(std::move(res));
         }
     }
     if (auto errors = body.if_contains("errors"); errors && errors->is_array()) {

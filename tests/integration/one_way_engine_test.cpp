@@ -102,7 +102,7 @@ TEST_CASE("a partial batch failure (207) dead-letters only the bad record, with 
     CHECK(h.eng().status(side::crm).writes_failed == 1);
 }
 
-TEST_CASE("an e-mail change onto another contact's address is refused (CONFLICT) and kept as a dead letter")
+TEST_CASE("an e-mail change onto another contact's address becomes a visible conflict, not a retry loop")
 {
     test::engine_harness h;
     auto a = h.shopify().create_customer(json::object{{"email", "ann@example.com"}, {"firstName", "Ann"}});
@@ -114,9 +114,12 @@ TEST_CASE("an e-mail change onto another contact's address is refused (CONFLICT)
     REQUIRE(h.run_until([&] { return polled_twice_and_settled(h, base); }, 30s));
     auto ann_id = std::stoull(std::string(a->as_object().at("legacyResourceId").as_string()));
     REQUIRE(h.shopify().update_customer(ann_id, json::object{{"email", "bob@example.com"}, {"firstName", "Annie"}}).has_value());
-    REQUIRE(h.run_until([&] { return h.store().counts().dead_letters == 1; }, 30s));
-    auto dl = h.store().dead_letters(10);
-    CHECK_MESSAGE(dl[0].error.find("Contact already exists") != std::string::npos, dl[0].error);
+    REQUIRE(h.run_until([&] { return h.store().counts().conflicts == 1 && h.store().counts().pending == 0; }, 30s));
+    auto open = h.store().conflicts(true, 10);
+    REQUIRE(open.size() == 1);
+    CHECK(open[0].field == "_taken");
+    CHECK_MESSAGE(open[0].reason.find("Contact already exists") != std::string::npos, open[0].reason);
+    CHECK(h.store().counts().dead_letters == 0);
     // Nothing was merged or duplicated; Bob's contact is untouched.
     CHECK(h.hubspot().counts().live == 2);
     for (const auto& c : h.hubspot().list_contacts())

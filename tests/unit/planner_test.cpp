@@ -71,6 +71,16 @@ TEST_CASE("an emptied value does not wipe the other side unless the field says s
     auto s = snap(side::shopify, 200, {{"email", "a@x.com"}});
     CHECK_FALSE(plan_link({m, sync}, l, &s, nullptr).to_crm);
 
+    // Two-way: the emptied side is filled back from the other, and the conflict is recorded.
+    sync_settings two{.direction = sync_direction::two_way};
+    auto c = snap(side::crm, 100, {{"email", "a@x.com"}, {"city", "Ottawa"}});
+    auto back = plan_link({m, two}, l, &s, &c);
+    CHECK_FALSE(back.to_crm);
+    REQUIRE(back.to_shopify);
+    CHECK(back.to_shopify->fields == field_map{{"city", "Ottawa"}});
+    REQUIRE(back.conflicts.size() == 1);
+    CHECK(back.conflicts[0].winner == "crm");
+
     auto specs = m.specs();
     specs[2].propagate_empty = true;
     field_mapping m2(specs);
