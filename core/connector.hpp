@@ -37,6 +37,12 @@ struct change_page {
     std::string cursor;    // watermark that is safe to persist together with `records`
 };
 
+// One page of every live record's id (id reconciliation).
+struct id_page {
+    std::vector<std::string> ids;
+    std::string next_page; // empty when the listing is complete
+};
+
 enum class write_kind : std::uint8_t { create = 0, update = 1, remove = 2 };
 
 struct write_op {
@@ -48,6 +54,10 @@ struct write_op {
     // The record's id on the other side (the CRM id when writing Shopify), used as the idempotency key of
     // creates where the API has one (Shopify customerSet on a custom-id metafield).
     std::string peer_id;
+    // For a create: an earlier attempt may have been applied with its response lost. The connector must
+    // then not overwrite a record it finds by the create's key (a person may have edited it since): it
+    // reports it in write_result::existing_id instead, and the engine links and re-reads it.
+    bool retry = false;
 };
 
 struct write_result {
@@ -79,6 +89,11 @@ public:
     // Records that no longer exist come back with `deleted = true`.
     virtual boost::asio::awaitable<outcome<std::vector<record>>> fetch_by_ids(std::span<const std::string> ids,
                                                                              priority prio) = 0;
+
+    // Every live record's id, a page at a time, for the periodic id reconciliation that finds deletions
+    // no change feed reports (Shopify has none for customers; HubSpot's search never returns archived
+    // contacts). `page` is empty for the first page.
+    virtual boost::asio::awaitable<outcome<id_page>> list_ids(std::string page) = 0;
 
     // Largest batch apply() accepts.
     virtual std::size_t max_batch() const = 0;

@@ -35,6 +35,7 @@ engine::engine(asio::any_io_executor ex, state_store& store, connector& shopify,
         auto i = static_cast<std::size_t>(s);
         poll_wakeup_[i] = std::make_unique<wakeup>(ex);
         push_wakeup_[i] = std::make_unique<wakeup>(ex);
+        sweep_wakeup_[i] = std::make_unique<wakeup>(ex);
         status_[i].source = direction_allows(settings_.sync.direction, s, other(s));
         status_[i].target = direction_allows(settings_.sync.direction, other(s), s);
         status_[i].cursor = store_.cursor(s, "poll").value_or("");
@@ -64,7 +65,7 @@ engine_state engine::state() const
         return engine_state::starting;
     const auto now = to_unix_ms(clock_.wall_now());
     for (const auto& st : status_)
-        if (!st.paused_reason.empty() && st.paused_until_ms && *st.paused_until_ms > now)
+        if ((!st.paused_reason.empty() && st.paused_until_ms && *st.paused_until_ms > now) || !st.guard.empty())
             return engine_state::paused;
     if (!initial_sync_complete())
         return engine_state::initial_sync;
@@ -136,14 +137,14 @@ asio::awaitable<void> engine::run()
     try {
         switch (settings_.sync.direction) {
         case sync_direction::shopify_to_crm:
-            co_await (poller(side::shopify) && reconciler() && pusher(side::crm));
+            co_await (poller(side::shopify) && sweeper(side::shopify) && reconciler() && pusher(side::crm));
             break;
         case sync_direction::crm_to_shopify:
-            co_await (poller(side::crm) && reconciler() && pusher(side::shopify));
+            co_await (poller(side::crm) && sweeper(side::crm) && reconciler() && pusher(side::shopify));
             break;
         case sync_direction::two_way:
-            co_await (poller(side::shopify) && poller(side::crm) && reconciler() && pusher(side::crm) &&
-                      pusher(side::shopify));
+            co_await (poller(side::shopify) && poller(side::crm) && sweeper(side::shopify) && sweeper(side::crm) &&
+                      reconciler() && pusher(side::crm) && pusher(side::shopify));
             break;
         }
     } catch (const asio::multiple_exceptions& e) {

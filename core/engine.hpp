@@ -45,8 +45,10 @@ struct engine_settings {
     // last poll is merged rather than overwritten.
     bool verify_before_write = true;
     // A link written more than flap_limit times within flap_window keeps bouncing: it is quarantined.
-    int flap_limit = 8;
+    int flap_limit = 20;
     std::chrono::milliseconds flap_window{600'000};
+    // How often every source side's ids are listed to find deletions no feed reports.
+    std::chrono::milliseconds sweep_interval{3'600'000};
     std::uint64_t seed = std::random_device{}();
 };
 
@@ -72,6 +74,10 @@ struct side_status {
     std::uint64_t writes_failed = 0; // dead-lettered
     std::uint64_t writes_skipped_stale = 0; // verify-before-write found the target edited meanwhile
     std::uint64_t records_deleted = 0;       // deletions observed (tombstoned)
+    std::uint64_t sweeps = 0;
+    std::optional<std::int64_t> last_sweep_ok_ms;
+    // Blast-radius guard: why deletes or creates toward / from this side are held (empty when not).
+    std::string guard;
     std::array<std::uint64_t, 3> writes_by_kind{}; // indexed by write_kind
 };
 
@@ -111,6 +117,10 @@ public:
     boost::asio::awaitable<bool> poll_once(side s);
     std::size_t reconcile_pass();
     boost::asio::awaitable<bool> push_once(side target);
+    // One id reconciliation of a source side: records linked but no longer listed are re-read and, if
+    // gone, observed as deleted. Held (false, with a guard on the status) when the side suddenly lists
+    // nothing or more than max_changes_per_cycle records are missing.
+    boost::asio::awaitable<bool> sweep_once(side s);
 
     std::uint64_t pairs_made() const { return pairs_; }
     std::uint64_t conflicts_seen() const { return conflicts_seen_; }
@@ -123,7 +133,11 @@ private:
     std::optional<link_row> pair(const link_row& link, std::int64_t now);
     void unlink_gone(const link_row& link, side gone, std::int64_t now);
     void drop_outbox(std::int64_t link_id, side target);
+    // Stores an observation (vocabulary record) of side `s`, following merges it reports first.
+    state_store::observed observe(side s, const record& rec, std::int64_t now);
+    void absorb_merge(side s, const std::string& survivor, const std::string& absorbed, std::int64_t now);
     boost::asio::awaitable<void> pusher(side target);
+    boost::asio::awaitable<void> sweeper(side s);
     boost::asio::awaitable<std::vector<outbox_row>> verify_targets(side target, std::vector<outbox_row> rows);
     void settle(const outbox_row& row, const write_result& result, side target, std::int64_t now_ms);
     void record_error(side s, const failure& f);
@@ -141,12 +155,14 @@ private:
     std::array<side_status, 2> status_;
     std::array<std::unique_ptr<wakeup>, 2> poll_wakeup_;
     std::array<std::unique_ptr<wakeup>, 2> push_wakeup_;
+    std::array<std::unique_ptr<wakeup>, 2> sweep_wakeup_;
     std::unique_ptr<wakeup> reconcile_wakeup_;
     std::mt19937_64 rng_;
     bool stopping_ = false;
     std::uint64_t heartbeat_ = 0;
     std::uint64_t pairs_ = 0;
     std::uint64_t conflicts_seen_ = 0;
+    std::vector<std::pair<side, std::string>> to_read_; // records linked by a create that found them
 };
 
 } // namespace crmsync

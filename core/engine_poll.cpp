@@ -4,11 +4,50 @@
 
 #include "core/redact.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace crmsync {
 
 namespace asio = boost::asio;
+
+state_store::observed engine::observe(side s, const record& rec, std::int64_t now)
+{
+    for (const auto& absorbed : rec.merged_ids)
+        absorb_merge(s, rec.id, absorbed, now);
+    return store_.observe(s, mapping_.to_canonical(s, rec), now);
+}
+
+void engine::absorb_merge(side s, const std::string& survivor, const std::string& absorbed, std::int64_t now)
+{
+    auto moved = store_.link_by_remote(s, absorbed);
+    if (!moved)
+        return;
+    auto holder = store_.link_by_remote(s, survivor);
+    if (!holder) {
+        // The person's record now lives under another id: the link follows it, nobody is created.
+        store_.set_remote_id(moved->id, s, survivor);
+        store_.set_dirty(moved->id, true);
+        log_->info("link {}: {} record {} was merged into {}; the link follows it", moved->id, to_string(s), absorbed,
+                   survivor);
+        return;
+    }
+    if (holder->id == moved->id)
+        return;
+    // The side merged two people we had linked separately: the survivor keeps its link; the other person
+    // loses their record on that side and is left for an operator (not re-created there).
+    store_.add_tombstone(s, absorbed, "merged", now);
+    store_.remove_snapshot(moved->id, s);
+    store_.set_remote_id(moved->id, s, "");
+    store_.set_flags(moved->id, moved->flags | link_flag::merged_on(s));
+    store_.record_conflict(moved->id, "_merged", "", "", "",
+                           fmt::format("{} merged record {} into {}, which is linked to another person (link {})",
+                                       to_string(s), absorbed, survivor, holder->id),
+                           now);
+    store_.set_dirty(moved->id, true);
+    log_->warn("link {}: {} merged its record {} into {}, linked to link {}; recorded as a conflict", moved->id,
+               to_string(s), absorbed, survivor, holder->id);
+}
 
 asio::awaitable<void> engine::poller(side s)
 {
@@ -57,7 +96,7 @@ asio::awaitable<bool> engine::poll_once(side s)
         {
             auto tx = store_.begin();
             for (const auto& rec : page->records)
-                if (store_.observe(s, mapping_.to_canonical(s, rec), now).changed)
+                if (observe(s, rec, now).changed)
                     ++changed;
             store_.set_cursor(s, "poll", page->cursor, now);
             if (page->next_page.empty() && !st.initial_scan_complete)

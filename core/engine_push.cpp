@@ -80,7 +80,7 @@ asio::awaitable<std::vector<outbox_row>> engine::verify_targets(side target, std
         const auto now = now_ms();
         auto tx = store_.begin();
         for (const auto& rec : *fresh)
-            if (store_.observe(target, mapping_.to_canonical(target, rec), now).changed)
+            if (observe(target, rec, now).changed)
                 ++changed;
         tx.commit();
     }
@@ -137,6 +137,9 @@ asio::awaitable<bool> engine::push_once(side target)
         }
         op.fields = mapping_.to_side(target, row.fields);
         op.prio = row.prio;
+        op.retry = op.kind == write_kind::create && row.attempts > 0;
+        log_->debug("link {}: {} {} record {} for {} (attempt {})", row.link_id, kind_name(op.kind), to_string(target),
+                    op.target_id, op.peer_id, row.attempts + 1);
         by_id.emplace(row.id, &row);
         ops.push_back(std::move(op));
     }
@@ -171,6 +174,22 @@ asio::awaitable<bool> engine::push_once(side target)
             if (!settled.contains(id))
                 settle(*row, write_result{id, retryable("no result from the connector"), {}, {}}, target, now);
         tx.commit();
+    }
+    if (!to_read_.empty()) {
+        std::vector<std::string> ids;
+        for (const auto& [s, id] : std::exchange(to_read_, {}))
+            if (s == target)
+                ids.push_back(id);
+        auto fresh = co_await conn.fetch_by_ids(ids, priority::live);
+        if (fresh) {
+            auto tx = store_.begin();
+            for (const auto& rec : *fresh)
+                observe(target, rec, now_ms());
+            tx.commit();
+        } else {
+            // Read later with the next poll or verification; the planner waits for the snapshot meanwhile.
+            record_error(target, fresh.error());
+        }
     }
     reconcile_wakeup_->notify();
     co_return true;
@@ -242,10 +261,12 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
     }
     if (!r.existing_id.empty() && current_id.empty()) {
         // The create found the record already there (lost response, or a person created it meanwhile):
-        // link to it and let the reconciler plan an update against the base.
+        // link to it; it is read before anything is planned against it (the planner waits for its
+        // snapshot), so that edits made to it since are merged rather than overwritten.
         if (attach(r.existing_id)) {
             store_.complete(row.id, row.version);
             store_.set_dirty(link->id, true);
+            to_read_.emplace_back(target, r.existing_id);
         }
         return;
     }

@@ -33,8 +33,21 @@ std::optional<link_row> engine::pair(const link_row& link, std::int64_t now)
         if (it == snap->fields.end() || it->second.empty())
             continue;
         auto candidates = store_.unpaired_by_key(key, it->second, missing, link.id);
-        if (candidates.empty())
-            continue;
+        if (candidates.empty()) {
+            // The same person's record there was deleted before the first sync could pair them: they are
+            // not created there again (and with deletes: propagate, they go here too).
+            auto ghosts = store_.ghosts_by_key(key, it->second, link_flag::deleted_on(missing));
+            log_->debug("link {}: no {} record to pair on {}; {} tombstoned", link.id, to_string(missing), key,
+                        ghosts.size());
+            if (ghosts.empty())
+                continue;
+            for (const auto& g : ghosts)
+                store_.delete_link(g.id);
+            store_.set_flags(link.id, link.flags | link_flag::deleted_on(missing));
+            log_->info("link {}: the {} record with the same {} was deleted before it was paired; not re-created",
+                       link.id, to_string(missing), key);
+            return store_.link(link.id);
+        }
         auto same_side = store_.unpaired_by_key(key, it->second, has, link.id);
         if (candidates.size() == 1 && same_side.empty()) {
             store_.merge_links(link.id, candidates.front().id, missing);
@@ -44,6 +57,7 @@ std::optional<link_row> engine::pair(const link_row& link, std::int64_t now)
             store_.set_flags(link.id, link.flags & ~link_flag::deleted_on(missing));
             store_.set_state(link.id, link_state::active);
             ++pairs_;
+            log_->debug("link {}: paired with link {} on {}", link.id, candidates.front().id, key);
             return store_.link(link.id);
         }
         // Several records share the key on one side: report it, never guess.

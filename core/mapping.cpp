@@ -40,7 +40,7 @@ field_map field_mapping::to_canonical(side from, const field_map& vocabulary) co
 
 record field_mapping::to_canonical(side from, const record& r) const
 {
-    return record{r.id, r.updated_at_ms, to_canonical(from, r.fields), r.deleted};
+    return record{r.id, r.updated_at_ms, to_canonical(from, r.fields), r.deleted, r.merged_ids};
 }
 
 field_map field_mapping::to_side(side to, const field_map& canonical) const

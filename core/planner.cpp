@@ -108,12 +108,17 @@ link_plan plan_link(const plan_context& ctx, const link_row& link, const snapsho
         const auto* snap = from == side::shopify ? shopify : crm;
         if (link.id_on(from).empty() || !link.id_on(to).empty() || !snap)
             continue;
-        if ((link.flags & link_flag::deleted_on(to)) == 0 && creates_allowed(ctx, to) &&
+        if ((link.flags & (link_flag::deleted_on(to) | link_flag::merged_on(to))) == 0 && creates_allowed(ctx, to) &&
             direction_allows(ctx.sync.direction, from, to))
             create_plan(ctx, *snap, to, to == side::crm ? plan.to_crm : plan.to_shopify);
         return plan;
     }
     if (!has_shopify || !has_crm)
+        return plan;
+    // A record linked by a create that found it already there has not been read yet: nothing is planned
+    // against it until it has (its fields are unknown, not unchanged). Only when both sides are read.
+    if (direction_allows(ctx.sync.direction, side::crm, side::shopify) &&
+        direction_allows(ctx.sync.direction, side::shopify, side::crm) && (!shopify || !crm))
         return plan;
     const bool initial = link.base.empty() && shopify && crm;
 

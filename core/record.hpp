@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace crmsync {
 
@@ -24,6 +25,8 @@ struct record {
     std::int64_t updated_at_ms = 0; // the side's own last-modified time, ms since the Unix epoch
     field_map fields;
     bool deleted = false;
+    // Ids of records the API merged into this one (HubSpot hs_merged_object_ids): links to them move here.
+    std::vector<std::string> merged_ids;
 };
 
 } // namespace crmsync

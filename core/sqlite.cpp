@@ -57,6 +57,12 @@ void statement::exec()
     }
 }
 
+void statement::reset()
+{
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+}
+
 std::int64_t statement::get_int(int col) const { return sqlite3_column_int64(stmt_, col); }
 
 std::string statement::get_text(int col) const

@@ -48,6 +48,8 @@ public:
     bool step();
     // Runs a statement that returns no rows.
     void exec();
+    // Makes the statement ready to be bound and run again.
+    void reset();
 
     std::int64_t get_int(int col) const;
     std::string get_text(int col) const;

@@ -104,6 +104,14 @@ CREATE INDEX links_unpaired_email ON links(match_email) WHERE shopify_id IS NULL
 CREATE INDEX links_unpaired_phone ON links(match_phone) WHERE shopify_id IS NULL OR crm_id IS NULL;
 CREATE INDEX conflicts_link ON conflicts(link_id, field);
 )sql",
+        // 2 -> 3: id reconciliation sweeps.
+        R"sql(
+CREATE TABLE sweep_seen(
+  side INTEGER NOT NULL,
+  remote_id TEXT NOT NULL,
+  PRIMARY KEY(side, remote_id)
+) WITHOUT ROWID;
+)sql",
     };
     return migrations;
 }

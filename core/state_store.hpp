@@ -43,6 +43,10 @@ namespace link_flag {
 constexpr std::uint32_t deleted_on_shopify = 1; // the person was deleted there: never re-create them there
 constexpr std::uint32_t deleted_on_crm = 2;
 constexpr std::uint32_t deleted_on(side s) { return s == side::shopify ? deleted_on_shopify : deleted_on_crm; }
+// The side merged this person's record into another person's: not re-created there, not a deletion.
+constexpr std::uint32_t merged_on_shopify = 4;
+constexpr std::uint32_t merged_on_crm = 8;
+constexpr std::uint32_t merged_on(side s) { return s == side::shopify ? merged_on_shopify : merged_on_crm; }
 } // namespace link_flag
 
 struct link_row {
@@ -132,7 +136,7 @@ struct open_options {
 
 class state_store {
 public:
-    static constexpr int schema_version = 2;
+    static constexpr int schema_version = 3;
 
     static outcome<std::unique_ptr<state_store>> open(const std::string& path, open_options opts = {});
     // An in-memory scratch copy of the state file (empty when the file does not exist), for dry planning:
@@ -187,11 +191,22 @@ public:
     // Links with an id on `has` and none on the other side whose match key (canonical "email" or "phone")
     // equals `value`, other than `except`.
     std::vector<link_row> unpaired_by_key(std::string_view key, std::string_view value, side has, std::int64_t except);
+    // Links without any id left (their records were deleted before they were paired) whose match key equals
+    // `value` and that carry `flags`: the tombstones of people deleted before the first sync paired them.
+    std::vector<link_row> ghosts_by_key(std::string_view key, std::string_view value, std::uint32_t flags);
     // Marks dirty every link missing an id on one side (after a first scan completes) / every ambiguous link.
     void mark_unpaired_dirty();
     void mark_ambiguous_dirty();
     // Counts a write to a link for flap detection; returns the writes within the window ending now.
     int note_write(std::int64_t link_id, std::int64_t now_ms, std::int64_t window_ms);
+
+    // Id reconciliation: start a sweep (forget what the last one saw), note the ids of a page, and list
+    // linked ids of the side that the sweep did not see (up to `limit`), with their link.
+    void sweep_begin(side s);
+    void sweep_saw(side s, const std::vector<std::string>& ids);
+    std::int64_t sweep_seen_count(side s);
+    std::vector<std::pair<std::int64_t, std::string>> sweep_missing(side s, std::size_t limit);
+    std::int64_t linked_count(side s);
 
     // Tombstones: a (side, id) that was deleted is never observed (and so never re-created) again.
     void add_tombstone(side s, std::string_view remote_id, std::string_view reason, std::int64_t now_ms);

@@ -101,10 +101,14 @@ state_store::observed state_store::observe(side from, const record& r, std::int6
 {
     auto link = link_by_remote(from, r.id);
     if (!link) {
-        auto ts = db_->prepare("SELECT 1 FROM tombstones WHERE side=? AND remote_id=?");
-        ts.bind(1, side_int(from)).bind(2, r.id);
-        if (ts.step() || r.deleted)
+        if (tombstoned(from, r.id))
             return {};
+        if (r.deleted) {
+            // Deleted before we ever saw it: remember that, so that an older observation of it arriving
+            // later (reordered webhooks, lagging search) does not bring it back as a new person.
+            add_tombstone(from, r.id, "deleted before it was seen", now_ms);
+            return {};
+        }
         auto id = new_link(from, r.id, now_ms);
         put_snapshot(id, from, r);
         set_match_keys(id, r);
@@ -238,6 +242,18 @@ std::vector<link_row> state_store::unpaired_by_key(std::string_view key, std::st
     return out;
 }
 
+std::vector<link_row> state_store::ghosts_by_key(std::string_view key, std::string_view value, std::uint32_t flags)
+{
+    std::string column = key == "phone" ? "match_phone" : "match_email";
+    auto st = db_->prepare(std::string("SELECT ") + link_columns + " FROM links WHERE " + column +
+                           "=? AND shopify_id IS NULL AND crm_id IS NULL AND (flags & ?) <> 0");
+    st.bind(1, value).bind(2, static_cast<std::int64_t>(flags));
+    std::vector<link_row> out;
+    while (st.step())
+        out.push_back(read_link(st));
+    return out;
+}
+
 void state_store::mark_unpaired_dirty()
 {
     db_->exec("UPDATE links SET dirty=1 WHERE shopify_id IS NULL OR crm_id IS NULL");
@@ -258,6 +274,47 @@ int state_store::note_write(std::int64_t link_id, std::int64_t now_ms, std::int6
     while (st.step()) {
     }
     return n;
+}
+
+void state_store::sweep_begin(side s)
+{
+    db_->prepare("DELETE FROM sweep_seen WHERE side=?").bind(1, side_int(s)).exec();
+}
+
+void state_store::sweep_saw(side s, const std::vector<std::string>& ids)
+{
+    auto st = db_->prepare("INSERT OR IGNORE INTO sweep_seen(side, remote_id) VALUES(?,?)");
+    for (const auto& id : ids) {
+        st.bind(1, side_int(s)).bind(2, id).exec();
+        st.reset();
+    }
+}
+
+std::int64_t state_store::sweep_seen_count(side s)
+{
+    auto st = db_->prepare("SELECT count(*) FROM sweep_seen WHERE side=?");
+    st.bind(1, side_int(s));
+    st.step();
+    return st.get_int(0);
+}
+
+std::vector<std::pair<std::int64_t, std::string>> state_store::sweep_missing(side s, std::size_t limit)
+{
+    auto st = db_->prepare(std::string("SELECT l.id, l.") + id_column(s) + " FROM links l WHERE l." + id_column(s) +
+                           " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sweep_seen w WHERE w.side=? AND w.remote_id=l." +
+                           id_column(s) + ") LIMIT ?");
+    st.bind(1, side_int(s)).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<std::pair<std::int64_t, std::string>> out;
+    while (st.step())
+        out.emplace_back(st.get_int(0), st.get_text(1));
+    return out;
+}
+
+std::int64_t state_store::linked_count(side s)
+{
+    auto st = db_->prepare(std::string("SELECT count(*) FROM links WHERE ") + id_column(s) + " IS NOT NULL");
+    st.step();
+    return st.get_int(0);
 }
 
 void state_store::add_tombstone(side s, std::string_view remote_id, std::string_view reason, std::int64_t now_ms)

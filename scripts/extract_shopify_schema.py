@@ -18,9 +18,12 @@ import re
 import sys
 
 IMPLEMENTED = {
-    "QueryRoot": {"customer", "customers", "customersCount", "customerByIdentifier", "nodes", "node"},
+    "QueryRoot": {"customer", "customers", "customersCount", "customerByIdentifier", "nodes", "node",
+                  "metafieldDefinitions", "metafieldDefinition"},
     "Mutation": {"customerCreate", "customerUpdate", "customerSet", "customerDelete",
-                 "customerEmailMarketingConsentUpdate", "customerSmsMarketingConsentUpdate"},
+                 "customerEmailMarketingConsentUpdate", "customerSmsMarketingConsentUpdate",
+                 "customerAddressCreate", "customerAddressUpdate", "customerAddressDelete",
+                 "customerUpdateDefaultAddress", "tagsAdd", "tagsRemove", "metafieldDefinitionCreate"},
     "Customer": {"addresses", "addressesV2", "amountSpent", "canDelete", "createdAt", "dataSaleOptOut",
                  "defaultAddress", "defaultEmailAddress", "defaultPhoneNumber", "displayName", "email",
                  "emailMarketingConsent", "firstName", "id", "lastName", "legacyResourceId", "locale",
@@ -42,6 +45,13 @@ IMPLEMENTED = {
     "CustomerSmsMarketingConsentState": {"consentCollectedFrom", "consentUpdatedAt", "marketingOptInLevel",
                                          "marketingState"},
     "CustomerDeletePayload": {"deletedCustomerId", "userErrors"},
+    # Metafield definitions: CUSTOMER owner only; constraints and standardTemplate always answer null.
+    "MetafieldDefinition": {"access", "capabilities", "constraints", "description", "id", "key", "metafieldsCount",
+                            "name", "namespace", "ownerType", "pinnedPosition", "standardTemplate", "type",
+                            "useAsCollectionCondition", "validationStatus", "validations"},
+    "MetafieldDefinitionType": {"category", "name"},
+    "MetafieldCapabilities": {"adminFilterable", "smartCollectionCondition", "uniqueValues"},
+    "StandardMetafieldDefinitionTemplate": {"id"},
 }
 # Object/interface types defined in full (every field kept; unimplemented ones marked).
 FULL_TYPES = list(IMPLEMENTED) + [
@@ -51,6 +61,13 @@ FULL_TYPES = list(IMPLEMENTED) + [
     "CustomerSmsMarketingConsentError", "CustomerCreatePayload", "CustomerUpdatePayload",
     "CustomerSetPayload", "CustomerEmailMarketingConsentUpdatePayload",
     "CustomerSmsMarketingConsentUpdatePayload", "Node", "DisplayableError",
+    "CustomerAddressCreatePayload", "CustomerAddressUpdatePayload", "CustomerAddressDeletePayload",
+    "CustomerUpdateDefaultAddressPayload", "TagsAddPayload", "TagsRemovePayload",
+    "MetafieldDefinitionCreatePayload", "MetafieldDefinitionCreateUserError", "MetafieldDefinitionConnection",
+    "MetafieldDefinitionEdge", "MetafieldCapabilityUniqueValues", "MetafieldCapabilityAdminFilterable",
+    "MetafieldCapabilitySmartCollectionCondition", "MetafieldAccess", "MetafieldDefinitionValidation",
+    "MetafieldDefinitionConstraints", "MetafieldDefinitionConstraintValueConnection",
+    "MetafieldDefinitionConstraintValueEdge", "MetafieldDefinitionConstraintValue",
 ]
 BUILTIN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
 

@@ -3,6 +3,7 @@
 #include "connectors/hubspot/mapping.hpp"
 #include "core/iso8601.hpp"
 #include "core/normalize.hpp"
+#include "core/url.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -63,6 +64,9 @@ boost::asio::awaitable<outcome<std::vector<record>>> hubspot_connector::fetch_by
                     continue;
                 }
                 found.insert(rec->id);
+                // A merged-away id resolves to the survivor, which lists it: a merge, not a deletion.
+                for (const auto& m : rec->merged_ids)
+                    found.insert(m);
                 out.push_back(std::move(*rec));
             }
         }
@@ -71,6 +75,30 @@ boost::asio::awaitable<outcome<std::vector<record>>> hubspot_connector::fetch_by
             if (!found.contains(id))
                 out.push_back(record{id, 0, {}, true});
     }
+    co_return out;
+}
+
+boost::asio::awaitable<outcome<id_page>> hubspot_connector::list_ids(std::string page)
+{
+    auto path = client_.objects_path() + "?limit=100&properties=hs_object_id&archived=false";
+    if (!page.empty())
+        path += "&after=" + url_encode(page);
+    auto r = co_await client_.call("GET", std::move(path), {}, endpoint_class::standard, priority::backfill, "contact ids");
+    if (!r)
+        co_return r.error();
+    if (r->status != 200 || !r->body.is_object())
+        co_return permanent(fmt::format("HubSpot contact ids: HTTP {}: {}", r->status, error_message(r->body)));
+    id_page out;
+    const auto& body = r->body.as_object();
+    if (auto results = body.if_contains("results"); results && results->is_array())
+        for (const auto& c : results->as_array())
+            if (c.is_object())
+                if (auto id = c.as_object().if_contains("id"); id && id->is_string())
+                    out.ids.emplace_back(id->as_string());
+    if (auto paging = body.if_contains("paging"); paging && paging->is_object())
+        if (auto next = paging->as_object().if_contains("next"); next && next->is_object())
+            if (auto a = next->as_object().if_contains("after"); a && a->is_string())
+                out.next_page = std::string(a->as_string());
     co_return out;
 }
 

@@ -38,6 +38,7 @@ public:
     boost::asio::awaitable<outcome<change_page>> fetch_changes(change_query q) override;
     boost::asio::awaitable<outcome<std::vector<record>>> fetch_by_ids(std::span<const std::string> ids,
                                                                      priority prio) override;
+    boost::asio::awaitable<outcome<id_page>> list_ids(std::string page) override;
     std::size_t max_batch() const override { return 100; }
     boost::asio::awaitable<std::vector<write_result>> apply(std::span<const write_op> ops) override;
     std::vector<const request_gate*> gates() const override { return {window_gate_.get(), search_gate_.get()}; }

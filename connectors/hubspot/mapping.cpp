@@ -35,6 +35,18 @@ outcome<record> contact_from_json(const json::object& o)
     r.updated_at_ms = *ms;
     if (auto a = o.if_contains("archived"); a && a->is_bool())
         r.deleted = a->as_bool();
+    if (auto m = r.fields.find("hs_merged_object_ids"); m != r.fields.end()) {
+        std::string_view ids = m->second;
+        while (!ids.empty()) {
+            auto semi = ids.find(';');
+            auto one = ids.substr(0, semi);
+            if (!one.empty() && one != r.id)
+                r.merged_ids.emplace_back(one);
+            if (semi == std::string_view::npos)
+                break;
+            ids.remove_prefix(semi + 1);
+        }
+    }
     return r;
 }
 

@@ -1,6 +1,7 @@
 #include "connectors/shopify/connector.hpp"
 
 #include "connectors/shopify/mapping.hpp"
+#include "connectors/shopify/writes.hpp"
 #include "core/iso8601.hpp"
 
 #include <boost/json.hpp>
@@ -27,6 +28,10 @@ const std::string nodes_query = fmt::format("query crmsync_customers($ids: [ID!]
                                             "}}",
                                             customer_selection);
 
+constexpr std::string_view ids_query =
+    "query crmsync_ids($after: String) { customers(first: 250, after: $after, sortKey: ID) { "
+    "pageInfo { hasNextPage endCursor } nodes { id } } }";
+
 constexpr std::string_view probe_query = "query crmsync_probe { customers(first: 1) { nodes { id } } }";
 
 // Before Shopify has told us what a page costs, reserve what the classic rule would charge for a page
@@ -46,7 +51,7 @@ shopify_connector::shopify_connector(boost::asio::any_io_executor ex, settings s
           std::make_unique<cost_bucket>(bucket_size_for(settings_.plan_hint), restore_rate_for(settings_.plan_hint),
                                         opts.max_share),
           "shopify")),
-      client_(settings_, http, clk, *gate_, log_)
+      client_(settings_, http, clk, *gate_, log_), writes_(opts.writes)
 {
 }
 
@@ -55,6 +60,8 @@ boost::asio::awaitable<outcome<void>> shopify_connector::prepare()
     auto r = co_await client_.execute(probe_query, {}, 3, priority::live, "access check");
     if (!r)
         co_return r.error();
+    if (writes_)
+        co_return co_await ensure_custom_id_definition(client_);
     co_return outcome<void>{};
 }
 
@@ -162,14 +169,36 @@ boost::asio::awaitable<outcome<std::vector<record>>> shopify_connector::fetch_by
     co_return out;
 }
 
+boost::asio::awaitable<outcome<id_page>> shopify_connector::list_ids(std::string page)
+{
+    json::object vars;
+    vars["after"] = page.empty() ? json::value(nullptr) : json::value(page);
+    auto r = co_await client_.execute(ids_query, std::move(vars), ids_cost_ > 0 ? ids_cost_ : 60, priority::backfill,
+                                      "customer ids");
+    if (!r)
+        co_return r.error();
+    ids_cost_ = r->requested_cost;
+    id_page out;
+    auto conn = r->data.if_contains("customers");
+    if (!conn || !conn->is_object())
+        co_return permanent("Shopify customer ids: response without customers");
+    if (auto nodes = conn->as_object().if_contains("nodes"); nodes && nodes->is_array())
+        for (const auto& n : nodes->as_array())
+            if (n.is_object())
+                if (auto id = n.as_object().if_contains("id"); id && id->is_string())
+                    out.ids.push_back(legacy_id(id->as_string()));
+    if (auto info = conn->as_object().if_contains("pageInfo"); info && info->is_object()) {
+        auto more = info->as_object().if_contains("hasNextPage");
+        auto end = info->as_object().if_contains("endCursor");
+        if (more && more->is_bool() && more->as_bool() && end && end->is_string())
+            out.next_page = std::string(end->as_string());
+    }
+    co_return out;
+}
+
 boost::asio::awaitable<std::vector<write_result>> shopify_connector::apply(std::span<const write_op> ops)
 {
-    // Writing customers arrives with two-way sync; the daemon refuses to start in a direction that
-    // would need it, so this is only reached through a programming error.
-    std::vector<write_result> out;
-    for (const auto& op : ops)
-        out.push_back({op.op_id, permanent("writing to Shopify is not available in this build"), {}, {}});
-    co_return out;
+    co_return co_await apply_writes(client_, ops);
 }
 
 } // namespace crmsync::shopify

@@ -1,5 +1,6 @@
 #pragma once
-// The Shopify side: customers read through the Admin GraphQL API, paced by the calculated-cost bucket.
+// The Shopify side: customers read and written through the Admin GraphQL API, paced by the
+// calculated-cost bucket. Writing is in writes.hpp.
 
 #include "connectors/shopify/client.hpp"
 #include "connectors/shopify/settings.hpp"
@@ -18,6 +19,9 @@ namespace crmsync::shopify {
 
 struct connector_options {
     double max_share = 0.8; // sync.max_share
+    // The daemon writes customers (two-way sync): prepare() then makes sure the custom id
+    // metafield definition that idempotent creates rely on exists.
+    bool writes = false;
 };
 
 class shopify_connector final : public crmsync::connector {
@@ -31,6 +35,7 @@ public:
     boost::asio::awaitable<outcome<change_page>> fetch_changes(change_query q) override;
     boost::asio::awaitable<outcome<std::vector<record>>> fetch_by_ids(std::span<const std::string> ids,
                                                                      priority prio) override;
+    boost::asio::awaitable<outcome<id_page>> list_ids(std::string page) override;
     std::size_t max_batch() const override { return 50; }
     boost::asio::awaitable<std::vector<write_result>> apply(std::span<const write_op> ops) override;
     std::vector<const request_gate*> gates() const override { return {gate_.get()}; }
@@ -44,8 +49,10 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     std::unique_ptr<request_gate> gate_;
     client client_;
+    bool writes_ = false;
     int page_size_ = 250;
     double page_cost_ = 0; // requestedQueryCost Shopify charged for the last page query (0 = unknown yet)
+    double ids_cost_ = 0;  // the same for the id listing
 };
 
 } // namespace crmsync::shopify

@@ -10,6 +10,7 @@ namespace crmsync::sandbox::shopify {
 constexpr std::uint64_t first_customer_id = 9'522'206'933'001;
 constexpr std::uint64_t first_address_id = 12'038'675'071'001;
 constexpr std::uint64_t first_metafield_id = 44'946'356'830'001;
+constexpr std::uint64_t first_definition_id = 224'813'875'001;
 
 const mailing_address* customer::default_address() const
 {
@@ -60,7 +61,8 @@ std::vector<std::string> normalise_tags(std::vector<std::string> tags)
 }
 
 customer_store::customer_store()
-    : next_id_(first_customer_id), next_address_id_(first_address_id), next_metafield_id_(first_metafield_id)
+    : next_id_(first_customer_id), next_address_id_(first_address_id), next_metafield_id_(first_metafield_id),
+      next_definition_id_(first_definition_id)
 {
 }
 
@@ -147,7 +149,53 @@ void customer_store::clear()
 {
     customers_.clear();
     index_.clear();
-    custom_ids_.clear();
+    definitions_.clear();
+}
+
+const customer* customer_store::address_owner(std::uint64_t address_id) const
+{
+    for (const auto& [id, c] : customers_)
+        for (const auto& a : c.addresses)
+            if (a.id == address_id)
+                return &c;
+    return nullptr;
+}
+
+const metafield_definition* customer_store::find_definition(const std::string& owner_type, const std::string& ns,
+                                                            const std::string& key) const
+{
+    for (const auto& d : definitions_)
+        if (d.owner_type == owner_type && d.name_space == ns && d.key == key)
+            return &d;
+    return nullptr;
+}
+
+const metafield_definition& customer_store::add_definition(metafield_definition d)
+{
+    d.id = next_definition_id_++;
+    definitions_.push_back(std::move(d));
+    return definitions_.back();
+}
+
+std::size_t customer_store::metafield_count(const std::string& ns, const std::string& key) const
+{
+    std::size_t n = 0;
+    for (const auto& [id, c] : customers_)
+        n += c.find_metafield(ns, key) ? 1 : 0;
+    return n;
+}
+
+void customer_store::define_custom_id(const custom_id_definition& d)
+{
+    if (find_definition("CUSTOMER", d.name_space, d.key))
+        return;
+    add_definition(metafield_definition{0, "CUSTOMER", d.name_space, d.key, "Custom ID", "id", std::nullopt, true});
+}
+
+bool customer_store::has_custom_id(const std::string& ns, const std::string& key) const
+{
+    const metafield_definition* d = find_definition("CUSTOMER", ns, key);
+    return d && d->type == "id" && d->unique_values;
 }
 
 void customer_store::index(std::uint64_t id, const customer* c, wall_time now)

@@ -75,6 +75,17 @@ struct custom_id_definition {
     std::string name_space, key;
 };
 
+// A metafield definition (only the CUSTOMER owner type is emulated). customerSet and
+// customerByIdentifier accept a customId only when a definition of type `id` with unique values
+// exists for its namespace and key.
+struct metafield_definition {
+    std::uint64_t id = 0;
+    std::string owner_type = "CUSTOMER";
+    std::string name_space, key, name, type;
+    std::optional<std::string> description;
+    bool unique_values = false;
+};
+
 class customer_store {
 public:
     customer_store();
@@ -103,9 +114,23 @@ public:
     void set_index_lag(milliseconds lag) { index_lag_ = lag; }
     milliseconds index_lag() const { return index_lag_; }
 
-    // Metafield definitions of type `id` with unique values on CUSTOMER: required for customId.
-    void define_custom_id(custom_id_definition d) { custom_ids_.insert({d.name_space, d.key}); }
-    bool has_custom_id(const std::string& ns, const std::string& key) const { return custom_ids_.count({ns, key}) > 0; }
+    // The customer owning an address, or null when no customer has it.
+    const customer* address_owner(std::uint64_t address_id) const;
+
+    // Metafield definitions, in creation (id) order.
+    const metafield_definition* find_definition(const std::string& owner_type, const std::string& ns,
+                                                const std::string& key) const;
+    const std::vector<metafield_definition>& definitions() const { return definitions_; }
+    // Assigns the id. Precondition: no definition with the same owner type, namespace and key.
+    const metafield_definition& add_definition(metafield_definition d);
+    // How many customers hold a metafield under that namespace and key.
+    std::size_t metafield_count(const std::string& ns, const std::string& key) const;
+
+    // Shortcut for the control API: a CUSTOMER definition of type `id` with unique values, unless
+    // one already exists for that namespace and key.
+    void define_custom_id(const custom_id_definition& d);
+    // Whether a customId may name (namespace, key): a CUSTOMER definition of type `id` with unique values.
+    bool has_custom_id(const std::string& ns, const std::string& key) const;
 
 private:
     struct index_version {
@@ -117,10 +142,11 @@ private:
 
     std::map<std::uint64_t, customer> customers_;
     mutable std::map<std::uint64_t, std::deque<index_version>> index_;
-    std::set<std::pair<std::string, std::string>> custom_ids_;
+    std::vector<metafield_definition> definitions_;
     std::uint64_t next_id_;
     std::uint64_t next_address_id_;
     std::uint64_t next_metafield_id_;
+    std::uint64_t next_definition_id_;
     milliseconds index_lag_{0};
 };
 

@@ -2,6 +2,7 @@
 
 #include "sandbox/shopify/formats.hpp"
 #include "sandbox/shopify/input_values.hpp"
+#include "sandbox/shopify/metafield_definitions.hpp"
 #include "sandbox/shopify/paging.hpp"
 #include "sandbox/shopify/search.hpp"
 #include "sandbox/shopify/validator.hpp"
@@ -176,6 +177,12 @@ private:
             }
             return out;
         }
+        if (f.name == "metafieldDefinitions")
+            return definitions_connection(type_of(f), sel, a);
+        if (f.name == "metafieldDefinition") {
+            const metafield_definition* d = find_definition(store_, a);
+            return d ? definition_value(*d, sel) : json::value(nullptr);
+        }
         throw field_failure{"Field '" + f.name + "' is not emulated", "FIELD_NOT_EMULATED"};
     }
 
@@ -187,8 +194,10 @@ private:
         }
         if (const json::value* e = ident.if_contains("emailAddress"))
             return store_.find_by_email(std::string(e->as_string()));
-        if (const json::value* p = ident.if_contains("phoneNumber"))
-            return store_.find_by_phone(std::string(p->as_string()));
+        if (const json::value* p = ident.if_contains("phoneNumber")) {
+            std::string phone(p->as_string());
+            return store_.find_by_phone(normalise_phone(phone).value_or(phone));
+        }
         if (const json::value* c = ident.if_contains("customId")) {
             const json::object& o = c->as_object();
             std::string ns = o.contains("namespace") && o.at("namespace").is_string() ? std::string(o.at("namespace").as_string()) : "custom";
@@ -255,6 +264,51 @@ private:
             throw field_failure{result.error(), "BAD_REQUEST"};
         return connection_value(conn, sel, *result, [&](std::size_t i, const selection& node_sel) {
             return customer_value(all[i].live, node_sel);
+        });
+    }
+
+    json::value definitions_connection(const type_def& conn, const selection& sel, const json::object& a)
+    {
+        std::vector<const metafield_definition*> found = find_definitions(store_, a);
+        bool by_name = a.contains("sortKey") && a.at("sortKey") == "NAME";
+        std::vector<page_entry> entries;
+        for (std::size_t i = 0; i < found.size(); ++i) {
+            page_entry e = id_entry(found[i]->id, i);
+            if (by_name)
+                e.text = to_lower(found[i]->name);
+            entries.push_back(std::move(e));
+        }
+        auto result = paginate(std::move(entries), page_request_from(a), a.contains("reverse") && a.at("reverse").as_bool());
+        if (!result)
+            throw field_failure{result.error(), "BAD_REQUEST"};
+        return connection_value(conn, sel, *result,
+                                [&](std::size_t i, const selection& s) { return definition_value(*found[i], s); });
+    }
+
+    json::value definition_value(const metafield_definition& d, const selection& sel)
+    {
+        return project(*s_.type("MetafieldDefinition"), definition_json(d, store_), sel);
+    }
+
+    // Selection over data held as a complete JSON object (every emulated field present).
+    json::value project(const type_def& t, const json::value& full, const selection& sel)
+    {
+        if (full.is_null())
+            return nullptr;
+        return select(t, t.name, sel.sub, [&](const field_def& f, const selection& s) -> out_value {
+            const json::value* v = full.as_object().if_contains(f.name);
+            if (!v || v->is_null())
+                return nullptr;
+            const type_def& ft = type_of(f);
+            if (ft.is_leaf())
+                return *v;
+            if (v->is_array()) {
+                json::array out;
+                for (const auto& item : v->as_array())
+                    out.push_back(project(ft, item, s));
+                return out;
+            }
+            return project(ft, *v, s);
         });
     }
 
@@ -530,8 +584,14 @@ private:
             throw field_failure{std::string(r.top_error->at("message").as_string()), std::string(r.top_error->at("code").as_string())};
         const type_def& payload = type_of(f);
         return select(payload, payload.name, sel.sub, [&](const field_def& pf, const selection& ps) -> out_value {
-            if (pf.name == "customer")
+            if (pf.name == "customer" || pf.name == "node")
                 return customer_value(r.result, ps);
+            if (pf.name == "address")
+                return r.address ? address_value(*r.address, ps) : json::value(nullptr);
+            if (pf.name == "deletedAddressId")
+                return r.deleted_address_id ? json::value(*r.deleted_address_id) : json::value(nullptr);
+            if (pf.name == "createdDefinition")
+                return r.definition ? definition_value(*r.definition, ps) : json::value(nullptr);
             if (pf.name == "deletedCustomerId")
                 return r.deleted_id ? json::value(*r.deleted_id) : json::value(nullptr);
             if (pf.name == "customerId")

@@ -37,9 +37,12 @@ execution_result execute(const execution_request& req, customer_store& store, wa
 
 // Outcome of one mutation resolver (mutations.cpp), projected by the executor.
 struct mutation_outcome {
-    const customer* result = nullptr;
+    const customer* result = nullptr;             // payload `customer`, or `node` of tagsAdd/tagsRemove
+    const mailing_address* address = nullptr;     // payload `address` of the address mutations
+    const metafield_definition* definition = nullptr; // payload `createdDefinition`
     boost::json::array user_errors; // [{field, message, code?}]
     std::optional<std::string> deleted_id;
+    std::optional<std::string> deleted_address_id;
     std::optional<boost::json::object> top_error; // {message, code}: field answers null
     bool changed = false;
 };

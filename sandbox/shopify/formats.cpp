@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 namespace crmsync::sandbox::shopify {
 namespace {
@@ -36,6 +37,11 @@ std::string address_gid(std::uint64_t id)
 }
 
 std::string metafield_gid(std::uint64_t id) { return std::string(gid_prefix) + "Metafield/" + std::to_string(id); }
+
+std::string metafield_definition_gid(std::uint64_t id)
+{
+    return std::string(gid_prefix) + "MetafieldDefinition/" + std::to_string(id);
+}
 
 std::optional<std::string> gid_type(std::string_view gid)
 {
@@ -204,6 +210,27 @@ std::string to_lower(std::string_view s)
     for (auto& c : out)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
+}
+
+std::optional<std::string> normalise_phone(std::string_view raw)
+{
+    std::string digits;
+    bool plus = false;
+    for (char c : raw) {
+        if (std::isdigit(static_cast<unsigned char>(c)))
+            digits += c;
+        else if (c == '+' && digits.empty())
+            plus = true;
+        else if (!std::strchr(" -().", c))
+            return std::nullopt;
+    }
+    if (plus && digits.size() >= 8 && digits.size() <= 15)
+        return "+" + digits;
+    if (!plus && digits.size() == 10)
+        return "+1" + digits;
+    if (!plus && digits.size() == 11 && digits[0] == '1')
+        return "+" + digits;
+    return std::nullopt;
 }
 
 } // namespace crmsync::sandbox::shopify

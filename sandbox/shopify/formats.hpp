@@ -1,5 +1,6 @@
 #pragma once
-// Shopify's wire formats: GIDs, ISO-8601 UTC timestamps with second precision, base64 cursors.
+// Shopify's wire formats: GIDs, ISO-8601 UTC timestamps with second precision, base64 cursors,
+// E.164 phone numbers.
 // Pure functions; bad input is answered with std::nullopt.
 
 #include "core/clock.hpp"
@@ -14,6 +15,7 @@ namespace crmsync::sandbox::shopify {
 std::string customer_gid(std::uint64_t id);
 std::string address_gid(std::uint64_t id); // "gid://shopify/MailingAddress/N?model_name=CustomerAddress"
 std::string metafield_gid(std::uint64_t id);
+std::string metafield_definition_gid(std::uint64_t id);
 // The numeric id of "gid://shopify/<type>/<n>" (a query suffix is allowed), if the type matches.
 std::optional<std::uint64_t> parse_gid(std::string_view gid, std::string_view type);
 // The resource type of any well-formed GID ("Customer", "Product", ...).
@@ -34,5 +36,9 @@ std::string base64_encode(std::string_view data);
 std::optional<std::string> base64_decode(std::string_view data);
 
 std::string to_lower(std::string_view s);
+
+// E.164 after dropping formatting (spaces, dashes, dots, parentheses); 10-digit numbers are taken
+// as North American. nullopt for anything else.
+std::optional<std::string> normalise_phone(std::string_view raw);
 
 } // namespace crmsync::sandbox::shopify

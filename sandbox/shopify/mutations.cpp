@@ -1,13 +1,16 @@
-// Mutation resolvers: customerCreate, customerUpdate, customerSet, customerDelete and the two
-// consent mutations, with Shopify's validation rules and userErrors texts (fixtures in
-// tests/data/shopify). Precondition: the caller holds the emulator's lock.
+// Mutation resolvers: customerCreate, customerUpdate, customerSet, customerDelete, the two
+// consent mutations and tagsAdd/tagsRemove, with Shopify's validation rules and userErrors texts
+// (fixtures in tests/data/shopify); the dispatcher also routes the address mutations
+// (addresses.cpp) and metafieldDefinitionCreate (metafield_definitions.cpp).
+// Precondition: the caller holds the emulator's lock.
 
+#include "sandbox/shopify/addresses.hpp"
 #include "sandbox/shopify/executor.hpp"
 #include "sandbox/shopify/formats.hpp"
+#include "sandbox/shopify/metafield_definitions.hpp"
 
+#include <algorithm>
 #include <cctype>
-#include <cstring>
-#include <tuple>
 
 namespace crmsync::sandbox::shopify {
 namespace json = boost::json;
@@ -67,28 +70,6 @@ bool valid_email(const std::string& e)
     return dot != std::string::npos && dot > 0 && dot + 2 <= domain.size() && domain.find("..") == std::string::npos;
 }
 
-// E.164 after dropping formatting; 10-digit numbers are taken as North American.
-std::optional<std::string> normalise_phone(const std::string& raw)
-{
-    std::string digits;
-    bool plus = false;
-    for (char c : raw) {
-        if (std::isdigit(static_cast<unsigned char>(c)))
-            digits += c;
-        else if (c == '+' && digits.empty())
-            plus = true;
-        else if (!std::strchr(" -().", c))
-            return std::nullopt;
-    }
-    if (plus && digits.size() >= 8 && digits.size() <= 15)
-        return "+" + digits;
-    if (!plus && digits.size() == 10)
-        return "+1" + digits;
-    if (!plus && digits.size() == 11 && digits[0] == '1')
-        return "+" + digits;
-    return std::nullopt;
-}
-
 bool valid_locale(const std::string& l)
 {
     if (l.size() == 2)
@@ -115,57 +96,6 @@ std::vector<std::string> tags_of(const json::value& v)
         }
     }
     return out;
-}
-
-// Names Shopify shows for the codes people usually send (countryCode/provinceCode inputs).
-std::optional<std::string> country_name(const std::string& code)
-{
-    static const std::pair<const char*, const char*> names[] = {
-        {"CA", "Canada"}, {"US", "United States"}, {"GB", "United Kingdom"}, {"DE", "Germany"}, {"FR", "France"},
-        {"AU", "Australia"}, {"DK", "Denmark"}, {"NL", "Netherlands"}, {"ES", "Spain"}, {"IT", "Italy"},
-        {"MX", "Mexico"}, {"JP", "Japan"}, {"IE", "Ireland"}, {"NZ", "New Zealand"}, {"SE", "Sweden"}};
-    for (const auto& [c, n] : names)
-        if (code == c)
-            return std::string(n);
-    return std::nullopt;
-}
-
-std::optional<std::string> province_name(const std::string& country, const std::string& code)
-{
-    static const std::tuple<const char*, const char*, const char*> names[] = {
-        {"CA", "AB", "Alberta"}, {"CA", "BC", "British Columbia"}, {"CA", "MB", "Manitoba"}, {"CA", "NB", "New Brunswick"},
-        {"CA", "NL", "Newfoundland and Labrador"}, {"CA", "NS", "Nova Scotia"}, {"CA", "ON", "Ontario"},
-        {"CA", "PE", "Prince Edward Island"}, {"CA", "QC", "Quebec"}, {"CA", "SK", "Saskatchewan"},
-        {"US", "CA", "California"}, {"US", "NY", "New York"}, {"US", "TX", "Texas"}, {"US", "WA", "Washington"},
-        {"US", "FL", "Florida"}, {"US", "IL", "Illinois"}, {"US", "MA", "Massachusetts"}, {"US", "OR", "Oregon"}};
-    for (const auto& [c, p, n] : names)
-        if (country == c && code == p)
-            return std::string(n);
-    return std::nullopt;
-}
-
-mailing_address address_of(const json::object& o, std::uint64_t id)
-{
-    mailing_address a;
-    a.id = id;
-    auto s = [&](const char* k) { return str(o, k); };
-    a.first_name = s("firstName");
-    a.last_name = s("lastName");
-    a.company = s("company");
-    a.address1 = s("address1");
-    a.address2 = s("address2");
-    a.city = s("city");
-    a.province = s("province");
-    a.province_code = s("provinceCode");
-    a.country = s("country");
-    a.country_code = s("countryCode");
-    a.zip = s("zip");
-    a.phone = s("phone");
-    if (a.country_code)
-        a.country = country_name(*a.country_code).value_or(a.country.value_or(*a.country_code));
-    if (a.province_code && a.country_code)
-        a.province = province_name(*a.country_code, *a.province_code).value_or(a.province.value_or(*a.province_code));
-    return a;
 }
 
 // Applies profile fields of a CustomerInput / CustomerSetInput onto `c`, validating as Shopify
@@ -543,6 +473,52 @@ mutation_outcome consent_update(const json::object& in, customer_store& store, w
     return r;
 }
 
+// tagsAdd / tagsRemove on a customer: the tag set changes without replacing it. updatedAt moves
+// only when the set changed.
+mutation_outcome tags_update(const json::object& args, customer_store& store, wall_time now, bool add)
+{
+    mutation_outcome r;
+    error_sink errors{r.user_errors, false, false};
+    std::string gid(args.at("id").as_string());
+    if (gid_type(gid) != std::optional<std::string>("Customer")) {
+        r.top_error = json::object{{"message", std::string(add ? "tagsAdd" : "tagsRemove") + " is only emulated for customers"},
+                                   {"code", "FIELD_NOT_EMULATED"}};
+        return r;
+    }
+    auto id = parse_gid(gid, "Customer");
+    customer* c = id ? store.find_mutable(*id) : nullptr;
+    if (!c) {
+        errors.add({"id"}, "Resource not found");
+        return r;
+    }
+    std::vector<std::string> given = normalise_tags(tags_of(args.at("tags")));
+    std::vector<std::string> next = c->tags;
+    if (add) {
+        next.insert(next.end(), given.begin(), given.end());
+        next = normalise_tags(std::move(next));
+    } else {
+        std::erase_if(next, [&](const std::string& t) {
+            return std::any_of(given.begin(), given.end(), [&](const std::string& g) { return to_lower(g) == to_lower(t); });
+        });
+    }
+    if (next.size() > 250) {
+        errors.add({"tags"}, "Tags cannot be more than 250");
+        return r;
+    }
+    for (const auto& t : next)
+        if (t.size() > 255) {
+            errors.add({"tags"}, "Tags is too long (maximum is 255 characters)");
+            return r;
+        }
+    r.result = c;
+    if (next != c->tags) {
+        c->tags = std::move(next);
+        store.touch(*c, now);
+        r.changed = true;
+    }
+    return r;
+}
+
 } // namespace
 
 mutation_outcome run_mutation(const std::string& name, const json::object& args, customer_store& store, wall_time now)
@@ -559,6 +535,12 @@ mutation_outcome run_mutation(const std::string& name, const json::object& args,
         return consent_update(args.at("input").as_object(), store, now, false);
     if (name == "customerSmsMarketingConsentUpdate")
         return consent_update(args.at("input").as_object(), store, now, true);
+    if (is_address_mutation(name))
+        return run_address_mutation(name, args, store, now);
+    if (name == "tagsAdd" || name == "tagsRemove")
+        return tags_update(args, store, now, name == "tagsAdd");
+    if (name == "metafieldDefinitionCreate")
+        return metafield_definition_create(args, store);
     mutation_outcome r;
     r.top_error = json::object{{"message", "Mutation '" + name + "' is not emulated"}, {"code", "FIELD_NOT_EMULATED"}};
     return r;

@@ -1430,9 +1430,18 @@ type CustomerAccountPageEdge
 type CustomerAccountsV2
 enum CustomerAccountsVersion
 type CustomerAddTaxExemptionsPayload
-type CustomerAddressCreatePayload
-type CustomerAddressDeletePayload
-type CustomerAddressUpdatePayload
+type CustomerAddressCreatePayload {
+  address: MailingAddress
+  userErrors: [UserError!]!
+}
+type CustomerAddressDeletePayload {
+  deletedAddressId: ID
+  userErrors: [UserError!]!
+}
+type CustomerAddressUpdatePayload {
+  address: MailingAddress
+  userErrors: [UserError!]!
+}
 enum CustomerCancelDataErasureErrorCode
 type CustomerCancelDataErasurePayload
 type CustomerCancelDataErasureUserError
@@ -1560,7 +1569,8 @@ input CustomerMarketingConsentInput {
   optInLevel: CustomerMarketingOptInLevel
   updatedAt: DateTime
   sourceLocationId: ID
-}
+)sdl",
+        R"sdl(}
 enum CustomerMarketingConsentState {
   NEVER_SUBSCRIBED
   PENDING
@@ -1571,8 +1581,7 @@ enum CustomerMarketingConsentState {
 enum CustomerMarketingOptInLevel {
   SINGLE_OPT_IN
   CONFIRMED_OPT_IN
-)sdl",
-        R"sdl(  UNKNOWN
+  UNKNOWN
 }
 type CustomerMergeError
 enum CustomerMergeErrorCode
@@ -1744,7 +1753,10 @@ enum CustomerState {
   INVITED
 }
 type CustomerStatistics
-type CustomerUpdateDefaultAddressPayload
+type CustomerUpdateDefaultAddressPayload {
+  customer: Customer
+  userErrors: [UserError!]!
+}
 type CustomerUpdatePayload {
   customer: Customer
   userErrors: [UserError!]!
@@ -1919,7 +1931,8 @@ type DeliveryWeightBasedRateGroupEdge
 input DeliveryWeightBasedRateGroupUpdateInput
 input DeliveryWeightBasedRateUpdateInput
 input DeliveryWeightConditionInput
-type DeliveryZone implements Node
+)sdl",
+        R"sdl(type DeliveryZone implements Node
 union DepositConfiguration
 input DepositInput
 type DepositPercentage
@@ -1928,8 +1941,7 @@ union Discount
 type DiscountAllocation
 type DiscountAllocationConnection
 type DiscountAllocationEdge
-)sdl",
-        R"sdl(type DiscountAmount
+type DiscountAmount
 input DiscountAmountInput
 interface DiscountApplication
 enum DiscountApplicationAllocationMethod
@@ -2284,15 +2296,15 @@ enum FulfillmentOrdersRerouteUserErrorCode
 type FulfillmentOrdersSetFulfillmentDeadlinePayload
 type FulfillmentOrdersSetFulfillmentDeadlineUserError
 enum FulfillmentOrdersSetFulfillmentDeadlineUserErrorCode
-type FulfillmentOriginAddress
+)sdl",
+        R"sdl(type FulfillmentOriginAddress
 input FulfillmentOriginAddressInput
 type FulfillmentService
 type FulfillmentServiceCreatePayload
 enum FulfillmentServiceDeleteInventoryAction
 type FulfillmentServiceDeletePayload
 enum FulfillmentServiceType
-)sdl",
-        R"sdl(type FulfillmentServiceUpdatePayload
+type FulfillmentServiceUpdatePayload
 enum FulfillmentStatus
 type FulfillmentTrackingInfo
 type FulfillmentTrackingInfoUpdatePayload
@@ -2650,15 +2662,15 @@ enum MarketLocalizableResourceType
 type MarketLocalization
 input MarketLocalizationRegisterInput
 type MarketLocalizationsRegisterPayload
-type MarketLocalizationsRemovePayload
+)sdl",
+        R"sdl(type MarketLocalizationsRemovePayload
 type MarketPriceInclusions
 input MarketPriceInclusionsInput
 interface MarketRegion
 type MarketRegionConnection
 type MarketRegionCountry implements Node
 input MarketRegionCreateInput
-)sdl",
-        R"sdl(type MarketRegionDeletePayload
+type MarketRegionDeletePayload
 type MarketRegionEdge
 type MarketRegionSubdivision implements Node
 type MarketRegionSubdivisionCountry
@@ -2779,60 +2791,237 @@ type Metafield implements HasCompareDigest & HasPublishedTranslations & LegacyIn
   updatedAt: DateTime!
   value: String!
 }
-type MetafieldAccess
-input MetafieldAccessInput
+type MetafieldAccess {
+  admin: MetafieldAdminAccess
+  customerAccount: MetafieldCustomerAccountAccess!
+  storefront: MetafieldStorefrontAccess
+}
+input MetafieldAccessInput {
+  admin: MetafieldAdminAccessInput
+  storefront: MetafieldStorefrontAccessInput
+  customerAccount: MetafieldCustomerAccountAccessInput
+}
 input MetafieldAccessUpdateInput
-enum MetafieldAdminAccess
-enum MetafieldAdminAccessInput
-type MetafieldCapabilities
-type MetafieldCapabilityAdminFilterable
-input MetafieldCapabilityAdminFilterableInput
+enum MetafieldAdminAccess {
+  PRIVATE
+  PUBLIC_READ
+  PUBLIC_READ_WRITE
+  MERCHANT_READ
+  MERCHANT_READ_WRITE
+}
+enum MetafieldAdminAccessInput {
+  MERCHANT_READ
+  MERCHANT_READ_WRITE
+}
+type MetafieldCapabilities {
+  adminFilterable: MetafieldCapabilityAdminFilterable!
+  analyticsQueryable: MetafieldCapabilityAnalyticsQueryable @unimplemented
+  cartToOrderCopyable: MetafieldCapabilityCartToOrderCopyable @unimplemented
+  smartCollectionCondition: MetafieldCapabilitySmartCollectionCondition!
+  uniqueValues: MetafieldCapabilityUniqueValues!
+}
+type MetafieldCapabilityAdminFilterable {
+  eligible: Boolean!
+  enabled: Boolean!
+  status: MetafieldDefinitionAdminFilterStatus!
+}
+input MetafieldCapabilityAdminFilterableInput {
+  enabled: Boolean!
+}
 type MetafieldCapabilityAnalyticsQueryable
-input MetafieldCapabilityAnalyticsQueryableInput
+input MetafieldCapabilityAnalyticsQueryableInput {
+  enabled: Boolean!
+}
 type MetafieldCapabilityCartToOrderCopyable
-input MetafieldCapabilityCartToOrderCopyableInput
-input MetafieldCapabilityCreateInput
-type MetafieldCapabilitySmartCollectionCondition
-input MetafieldCapabilitySmartCollectionConditionInput
-type MetafieldCapabilityUniqueValues
-input MetafieldCapabilityUniqueValuesInput
+input MetafieldCapabilityCartToOrderCopyableInput {
+  enabled: Boolean!
+}
+input MetafieldCapabilityCreateInput {
+  smartCollectionCondition: MetafieldCapabilitySmartCollectionConditionInput
+  adminFilterable: MetafieldCapabilityAdminFilterableInput
+  uniqueValues: MetafieldCapabilityUniqueValuesInput
+  analyticsQueryable: MetafieldCapabilityAnalyticsQueryableInput
+  cartToOrderCopyable: MetafieldCapabilityCartToOrderCopyableInput
+}
+type MetafieldCapabilitySmartCollectionCondition {
+  eligible: Boolean!
+  enabled: Boolean!
+}
+input MetafieldCapabilitySmartCollectionConditionInput {
+  enabled: Boolean!
+}
+type MetafieldCapabilityUniqueValues {
+  eligible: Boolean!
+  enabled: Boolean!
+}
+input MetafieldCapabilityUniqueValuesInput {
+  enabled: Boolean!
+}
 input MetafieldCapabilityUpdateInput
 type MetafieldConnection {
   edges: [MetafieldEdge!]!
   nodes: [Metafield!]!
   pageInfo: PageInfo!
 }
-enum MetafieldCustomerAccountAccess
-enum MetafieldCustomerAccountAccessInput
-type MetafieldDefinition implements Node
-enum MetafieldDefinitionAdminFilterStatus
-type MetafieldDefinitionConnection
-enum MetafieldDefinitionConstraintStatus
-input MetafieldDefinitionConstraintSubtypeIdentifier
-type MetafieldDefinitionConstraintValue
-type MetafieldDefinitionConstraintValueConnection
-type MetafieldDefinitionConstraintValueEdge
+enum MetafieldCustomerAccountAccess {
+  READ_WRITE
+  READ
+  NONE
+}
+enum MetafieldCustomerAccountAccessInput {
+  READ_WRITE
+  READ
+  NONE
+}
+type MetafieldDefinition implements Node {
+  access: MetafieldAccess!
+  capabilities: MetafieldCapabilities!
+  constraints: MetafieldDefinitionConstraints
+  description: String
+  id: ID!
+  key: String!
+  metafields: MetafieldConnection @unimplemented
+  metafieldsCount(validationStatus: MetafieldValidationStatus): Int!
+  name: String!
+  namespace: String!
+  ownerType: MetafieldOwnerType!
+  pinnedPosition: Int
+  standardTemplate: StandardMetafieldDefinitionTemplate
+  type: MetafieldDefinitionType!
+  useAsCollectionCondition: Boolean!
+  validationStatus: MetafieldDefinitionValidationStatus!
+  validations: [MetafieldDefinitionValidation!]!
+}
+enum MetafieldDefinitionAdminFilterStatus {
+  NOT_FILTERABLE
+  IN_PROGRESS
+  FILTERABLE
+  FAILED
+}
+type MetafieldDefinitionConnection {
+  edges: [MetafieldDefinitionEdge!]!
+  nodes: [MetafieldDefinition!]!
+  pageInfo: PageInfo!
+}
+enum MetafieldDefinitionConstraintStatus {
+  CONSTRAINED_AND_UNCONSTRAINED
+  CONSTRAINED_ONLY
+  UNCONSTRAINED_ONLY
+}
+input MetafieldDefinitionConstraintSubtypeIdentifier {
+  key: String!
+  value: String!
+}
+type MetafieldDefinitionConstraintValue {
+  value: String!
+}
+type MetafieldDefinitionConstraintValueConnection {
+  edges: [MetafieldDefinitionConstraintValueEdge!]!
+  nodes: [MetafieldDefinitionConstraintValue!]!
+  pageInfo: PageInfo!
+}
+type MetafieldDefinitionConstraintValueEdge {
+  cursor: String!
+  node: MetafieldDefinitionConstraintValue!
+}
 input MetafieldDefinitionConstraintValueUpdateInput
-type MetafieldDefinitionConstraints
-input MetafieldDefinitionConstraintsInput
+type MetafieldDefinitionConstraints {
+  key: String
+  values(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): MetafieldDefinitionConstraintValueConnection!
+}
+input MetafieldDefinitionConstraintsInput {
+  key: String!
+  values: [String!]!
+}
 input MetafieldDefinitionConstraintsUpdatesInput
-type MetafieldDefinitionCreatePayload
-type MetafieldDefinitionCreateUserError
-enum MetafieldDefinitionCreateUserErrorCode
+type MetafieldDefinitionCreatePayload {
+  createdDefinition: MetafieldDefinition
+  userErrors: [MetafieldDefinitionCreateUserError!]!
+}
+type MetafieldDefinitionCreateUserError implements DisplayableError {
+  code: MetafieldDefinitionCreateUserErrorCode
+  elementIndex: Int
+  elementKey: String
+  field: [String!]
+  message: String!
+}
+enum MetafieldDefinitionCreateUserErrorCode {
+  INVALID
+  INCLUSION
+  PRESENT
+  TAKEN
+  TOO_LONG
+  TOO_SHORT
+  BLANK
+  CAPABILITY_REQUIRED_BUT_DISABLED
+  RESOURCE_TYPE_LIMIT_EXCEEDED
+  RESOURCE_TYPE_LIMIT_EXCEEDED_BY_APP
+  LIMIT_EXCEEDED
+  INVALID_OPTION
+  DUPLICATE_OPTION
+  RESERVED_NAMESPACE_KEY
+  PINNED_LIMIT_REACHED
+  UNSTRUCTURED_ALREADY_EXISTS
+  UNSUPPORTED_PINNING
+  INVALID_CHARACTER
+  TYPE_NOT_ALLOWED_FOR_CONDITIONS
+  OWNER_TYPE_LIMIT_EXCEEDED_FOR_AUTOMATED_COLLECTIONS
+  OWNER_TYPE_LIMIT_EXCEEDED_FOR_USE_AS_ADMIN_FILTERS
+  INVALID_CONSTRAINTS
+  INVALID_INPUT_COMBINATION
+  INVALID_CAPABILITY
+  ADMIN_ACCESS_INPUT_NOT_ALLOWED
+  MARKET_METAFIELDS_NOT_COMPATIBLE_WITH_CONDITION_TYPES
+}
 type MetafieldDefinitionDeletePayload
 type MetafieldDefinitionDeleteUserError
 enum MetafieldDefinitionDeleteUserErrorCode
-type MetafieldDefinitionEdge
+type MetafieldDefinitionEdge {
+  cursor: String!
+  node: MetafieldDefinition!
+}
 type MetafieldDefinitionIdentifier
-input MetafieldDefinitionIdentifierInput
-input MetafieldDefinitionInput
+input MetafieldDefinitionIdentifierInput {
+  ownerType: MetafieldOwnerType!
+  namespace: String
+  key: String!
+}
+input MetafieldDefinitionInput {
+  namespace: String
+  key: String!
+  name: String!
+  description: String
+  ownerType: MetafieldOwnerType!
+  type: String!
+  validations: [MetafieldDefinitionValidationInput!]
+  useAsCollectionCondition: Boolean = false @deprecated(reason: "Use `smartCollectionCondition` instead.")
+  pin: Boolean = false
+  access: MetafieldAccessInput
+  constraints: MetafieldDefinitionConstraintsInput
+  capabilities: MetafieldCapabilityCreateInput
+}
 type MetafieldDefinitionPinPayload
 type MetafieldDefinitionPinUserError
 enum MetafieldDefinitionPinUserErrorCode
-enum MetafieldDefinitionPinnedStatus
-enum MetafieldDefinitionSortKeys
+enum MetafieldDefinitionPinnedStatus {
+  ANY
+  PINNED
+  UNPINNED
+}
+enum MetafieldDefinitionSortKeys {
+  ID
+  NAME
+  PINNED_POSITION
+  RELEVANCE
+}
 type MetafieldDefinitionSupportedValidation
-type MetafieldDefinitionType
+type MetafieldDefinitionType {
+  category: String!
+  name: String!
+  supportedValidations: MetafieldDefinitionSupportedValidation @unimplemented
+  supportsDefinitionMigrations: Boolean @unimplemented
+  valueType: MetafieldValueType @unimplemented
+}
 type MetafieldDefinitionUnpinPayload
 type MetafieldDefinitionUnpinUserError
 enum MetafieldDefinitionUnpinUserErrorCode
@@ -2840,9 +3029,20 @@ input MetafieldDefinitionUpdateInput
 type MetafieldDefinitionUpdatePayload
 type MetafieldDefinitionUpdateUserError
 enum MetafieldDefinitionUpdateUserErrorCode
-type MetafieldDefinitionValidation
-input MetafieldDefinitionValidationInput
-enum MetafieldDefinitionValidationStatus
+type MetafieldDefinitionValidation {
+  name: String!
+  type: String!
+  value: String
+}
+input MetafieldDefinitionValidationInput {
+  name: String!
+  value: String!
+}
+enum MetafieldDefinitionValidationStatus {
+  ALL_VALID
+  IN_PROGRESS
+  SOME_INVALID
+}
 type MetafieldEdge {
   cursor: String!
   node: Metafield!
@@ -2891,15 +3091,26 @@ union MetafieldReferencer
 type MetafieldRelation
 type MetafieldRelationConnection
 type MetafieldRelationEdge
-enum MetafieldStorefrontAccess
-enum MetafieldStorefrontAccessInput
-enum MetafieldValidationStatus
+enum MetafieldStorefrontAccess {
+  PUBLIC_READ
+  NONE
+}
+enum MetafieldStorefrontAccessInput {
+  PUBLIC_READ
+  NONE
+}
+enum MetafieldValidationStatus {
+  ANY
+  VALID
+  INVALID
+}
 enum MetafieldValueType
 type MetafieldsDeletePayload
 input MetafieldsSetInput
 type MetafieldsSetPayload
 type MetafieldsSetUserError
-enum MetafieldsSetUserErrorCode
+)sdl",
+        R"sdl(enum MetafieldsSetUserErrorCode
 type Metaobject implements Node
 type MetaobjectAccess
 input MetaobjectAccessInput
@@ -3017,8 +3228,7 @@ type Mutation {
   carrierServiceDelete: CarrierServiceDeletePayload @unimplemented
   carrierServiceUpdate: CarrierServiceUpdatePayload @unimplemented
   cartTransformCreate: CartTransformCreatePayload @unimplemented
-)sdl",
-        R"sdl(  cartTransformDelete: CartTransformDeletePayload @unimplemented
+  cartTransformDelete: CartTransformDeletePayload @unimplemented
   cashDrawerCreate: CashDrawerCreatePayload @unimplemented
   cashDrawerFindOrCreate: CashDrawerFindOrCreatePayload @unimplemented
   cashDrawerUpdate: CashDrawerUpdatePayload @unimplemented
@@ -3086,9 +3296,9 @@ type Mutation {
   companyUpdate: CompanyUpdatePayload @unimplemented
   consentPolicyUpdate: ConsentPolicyUpdatePayload @unimplemented
   customerAddTaxExemptions: CustomerAddTaxExemptionsPayload @unimplemented
-  customerAddressCreate: CustomerAddressCreatePayload @unimplemented
-  customerAddressDelete: CustomerAddressDeletePayload @unimplemented
-  customerAddressUpdate: CustomerAddressUpdatePayload @unimplemented
+  customerAddressCreate(customerId: ID!, address: MailingAddressInput!, setAsDefault: Boolean): CustomerAddressCreatePayload
+  customerAddressDelete(customerId: ID!, addressId: ID!): CustomerAddressDeletePayload
+  customerAddressUpdate(customerId: ID!, addressId: ID!, address: MailingAddressInput!, setAsDefault: Boolean): CustomerAddressUpdatePayload
   customerCancelDataErasure: CustomerCancelDataErasurePayload @unimplemented
   customerCreate(input: CustomerInput!): CustomerCreatePayload
   customerDelete(input: CustomerDeleteInput!): CustomerDeletePayload
@@ -3110,10 +3320,11 @@ type Mutation {
   customerRequestDataErasure: CustomerRequestDataErasurePayload @unimplemented
   customerSegmentMembersQueryCreate: CustomerSegmentMembersQueryCreatePayload @unimplemented
   customerSendAccountInviteEmail: CustomerSendAccountInviteEmailPayload @unimplemented
-  customerSet(input: CustomerSetInput!, identifier: CustomerSetIdentifiers): CustomerSetPayload
+)sdl",
+        R"sdl(  customerSet(input: CustomerSetInput!, identifier: CustomerSetIdentifiers): CustomerSetPayload
   customerSmsMarketingConsentUpdate(input: CustomerSmsMarketingConsentUpdateInput!): CustomerSmsMarketingConsentUpdatePayload
   customerUpdate(input: CustomerInput!): CustomerUpdatePayload
-  customerUpdateDefaultAddress: CustomerUpdateDefaultAddressPayload @unimplemented
+  customerUpdateDefaultAddress(customerId: ID!, addressId: ID!): CustomerUpdateDefaultAddressPayload
   customerWhatsAppMarketingConsentUpdate: CustomerWhatsAppMarketingConsentUpdatePayload @unimplemented
   dataSaleOptOut: DataSaleOptOutPayload @unimplemented
   delegateAccessTokenCreate: DelegateAccessTokenCreatePayload @unimplemented
@@ -3175,8 +3386,7 @@ type Mutation {
   eventBridgeServerPixelUpdate: EventBridgeServerPixelUpdatePayload @unimplemented
   eventBridgeWebhookSubscriptionCreate: EventBridgeWebhookSubscriptionCreatePayload @unimplemented
   eventBridgeWebhookSubscriptionUpdate: EventBridgeWebhookSubscriptionUpdatePayload @unimplemented
-)sdl",
-        R"sdl(  fileAcknowledgeUpdateFailed: FileAcknowledgeUpdateFailedPayload @unimplemented
+  fileAcknowledgeUpdateFailed: FileAcknowledgeUpdateFailedPayload @unimplemented
   fileCreate: FileCreatePayload @unimplemented
   fileDelete: FileDeletePayload @unimplemented
   fileUpdate: FileUpdatePayload @unimplemented
@@ -3269,7 +3479,8 @@ type Mutation {
   marketWebPresenceUpdate: MarketWebPresenceUpdatePayload @unimplemented
   marketingActivitiesDeleteAllExternal: MarketingActivitiesDeleteAllExternalPayload @unimplemented
   marketingActivityCreate: MarketingActivityCreatePayload @unimplemented
-  marketingActivityCreateExternal: MarketingActivityCreateExternalPayload @unimplemented
+)sdl",
+        R"sdl(  marketingActivityCreateExternal: MarketingActivityCreateExternalPayload @unimplemented
   marketingActivityDeleteExternal: MarketingActivityDeleteExternalPayload @unimplemented
   marketingActivityUpdate: MarketingActivityUpdatePayload @unimplemented
   marketingActivityUpdateExternal: MarketingActivityUpdateExternalPayload @unimplemented
@@ -3279,7 +3490,7 @@ type Mutation {
   menuCreate: MenuCreatePayload @unimplemented
   menuDelete: MenuDeletePayload @unimplemented
   menuUpdate: MenuUpdatePayload @unimplemented
-  metafieldDefinitionCreate: MetafieldDefinitionCreatePayload @unimplemented
+  metafieldDefinitionCreate(definition: MetafieldDefinitionInput!): MetafieldDefinitionCreatePayload
   metafieldDefinitionDelete: MetafieldDefinitionDeletePayload @unimplemented
   metafieldDefinitionPin: MetafieldDefinitionPinPayload @unimplemented
   metafieldDefinitionUnpin: MetafieldDefinitionUnpinPayload @unimplemented
@@ -3341,8 +3552,7 @@ type Mutation {
   pointOfSaleDevicePaymentSessionAdjust: PointOfSaleDevicePaymentSessionAdjustPayload @unimplemented
   pointOfSaleDevicePaymentSessionClose: PointOfSaleDevicePaymentSessionClosePayload @unimplemented
   pointOfSaleDevicePaymentSessionCount: PointOfSaleDevicePaymentSessionCountPayload @unimplemented
-)sdl",
-        R"sdl(  pointOfSaleDevicePaymentSessionOpen: PointOfSaleDevicePaymentSessionOpenPayload @unimplemented
+  pointOfSaleDevicePaymentSessionOpen: PointOfSaleDevicePaymentSessionOpenPayload @unimplemented
   previewInstall: PreviewInstallPayload @unimplemented
   priceListCreate: PriceListCreatePayload @unimplemented
   priceListDelete: PriceListDeletePayload @unimplemented
@@ -3442,7 +3652,8 @@ type Mutation {
   shopifyPaymentsPayoutAlternateCurrencyCreate: ShopifyPaymentsPayoutAlternateCurrencyCreatePayload @unimplemented
   stagedUploadTargetGenerate: StagedUploadTargetGeneratePayload @unimplemented
   stagedUploadTargetsGenerate: StagedUploadTargetsGeneratePayload @unimplemented
-  stagedUploadsCreate: StagedUploadsCreatePayload @unimplemented
+)sdl",
+        R"sdl(  stagedUploadsCreate: StagedUploadsCreatePayload @unimplemented
   standardMetafieldDefinitionEnable: StandardMetafieldDefinitionEnablePayload @unimplemented
   standardMetaobjectDefinitionEnable: StandardMetaobjectDefinitionEnablePayload @unimplemented
   storeCreditAccountCredit: StoreCreditAccountCreditPayload @unimplemented
@@ -3482,8 +3693,8 @@ type Mutation {
   subscriptionDraftLineRemove: SubscriptionDraftLineRemovePayload @unimplemented
   subscriptionDraftLineUpdate: SubscriptionDraftLineUpdatePayload @unimplemented
   subscriptionDraftUpdate: SubscriptionDraftUpdatePayload @unimplemented
-  tagsAdd: TagsAddPayload @unimplemented
-  tagsRemove: TagsRemovePayload @unimplemented
+  tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
+  tagsRemove(id: ID!, tags: [String!]!): TagsRemovePayload
   taxAppConfigure: TaxAppConfigurePayload @unimplemented
   taxSummaryCreate: TaxSummaryCreatePayload @unimplemented
   themeCreate: ThemeCreatePayload @unimplemented
@@ -3507,8 +3718,7 @@ type Mutation {
   urlRedirectImportSubmit: UrlRedirectImportSubmitPayload @unimplemented
   urlRedirectUpdate: UrlRedirectUpdatePayload @unimplemented
   validationCreate: ValidationCreatePayload @unimplemented
-)sdl",
-        R"sdl(  validationDelete: ValidationDeletePayload @unimplemented
+  validationDelete: ValidationDeletePayload @unimplemented
   validationUpdate: ValidationUpdatePayload @unimplemented
   webPixelCreate: WebPixelCreatePayload @unimplemented
   webPixelDelete: WebPixelDeletePayload @unimplemented
@@ -3708,7 +3918,8 @@ type OrderUpdatePayload
 input PackageInfoInput
 type Page implements Node
 type PageConnection
-input PageCreateInput
+)sdl",
+        R"sdl(input PageCreateInput
 type PageCreatePayload
 type PageCreateUserError
 enum PageCreateUserErrorCode
@@ -3865,8 +4076,7 @@ union PricingValue
 enum PrivacyCountryCode
 type PrivacyFeaturesDisablePayload
 type PrivacyFeaturesDisableUserError
-)sdl",
-        R"sdl(enum PrivacyFeaturesDisableUserErrorCode
+enum PrivacyFeaturesDisableUserErrorCode
 enum PrivacyFeaturesEnum
 type PrivacyPolicy
 type PrivacySettings
@@ -4068,7 +4278,8 @@ type QuantityPricingByVariantUserError
 enum QuantityPricingByVariantUserErrorCode
 type QuantityRule
 type QuantityRuleConnection
-type QuantityRuleEdge
+)sdl",
+        R"sdl(type QuantityRuleEdge
 input QuantityRuleInput
 enum QuantityRuleOriginType
 type QuantityRuleUserError
@@ -4166,8 +4377,7 @@ type QueryRoot {
   customerMergeJobStatus: CustomerMergeRequest @unimplemented
   customerMergePreview: CustomerMergePreview @unimplemented
   customerPaymentMethod: CustomerPaymentMethod @unimplemented
-)sdl",
-        R"sdl(  customerSavedSearches: SavedSearchConnection @unimplemented
+  customerSavedSearches: SavedSearchConnection @unimplemented
   customerSegmentMembers: CustomerSegmentMemberConnection @unimplemented
   customerSegmentMembersQuery: CustomerSegmentMembersQuery @unimplemented
   customerSegmentMembership: SegmentMembershipResponse @unimplemented
@@ -4243,9 +4453,9 @@ type QueryRoot {
   marketsResolvedValues: MarketsResolvedValues @unimplemented
   menu: Menu @unimplemented
   menus: MenuConnection @unimplemented
-  metafieldDefinition: MetafieldDefinition @unimplemented
+  metafieldDefinition(id: ID, identifier: MetafieldDefinitionIdentifierInput): MetafieldDefinition
   metafieldDefinitionTypes: MetafieldDefinitionType @unimplemented
-  metafieldDefinitions: MetafieldDefinitionConnection @unimplemented
+  metafieldDefinitions(key: String, namespace: String, ownerType: MetafieldOwnerType!, pinnedStatus: MetafieldDefinitionPinnedStatus = ANY, constraintSubtype: MetafieldDefinitionConstraintSubtypeIdentifier, constraintStatus: MetafieldDefinitionConstraintStatus, first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: MetafieldDefinitionSortKeys = ID, query: String): MetafieldDefinitionConnection!
   metaobject: Metaobject @unimplemented
   metaobjectByHandle: Metaobject @unimplemented
   metaobjectDefinition: MetaobjectDefinition @unimplemented
@@ -4285,7 +4495,8 @@ type QueryRoot {
   productDuplicateJob: ProductDuplicateJob @unimplemented
   productFeed: ProductFeed @unimplemented
   productFeeds: ProductFeedConnection @unimplemented
-  productOperation: ProductOperation @unimplemented
+)sdl",
+        R"sdl(  productOperation: ProductOperation @unimplemented
   productResourceFeedback: ProductResourceFeedback @unimplemented
   productSavedSearches: SavedSearchConnection @unimplemented
   productTags: StringConnection @unimplemented
@@ -4406,8 +4617,7 @@ type ResourcePublicationConnection
 type ResourcePublicationEdge
 type ResourcePublicationV2
 type ResourcePublicationV2Connection
-)sdl",
-        R"sdl(type ResourcePublicationV2Edge
+type ResourcePublicationV2Edge
 type RestockingFee
 input RestockingFeeInput
 type RestrictedForResource
@@ -4617,7 +4827,8 @@ input SellingPlanPricingPolicyInput
 type SellingPlanPricingPolicyPercentageValue
 input SellingPlanPricingPolicyValueInput
 type SellingPlanRecurringBillingPolicy
-input SellingPlanRecurringBillingPolicyInput
+)sdl",
+        R"sdl(input SellingPlanRecurringBillingPolicyInput
 type SellingPlanRecurringDeliveryPolicy
 input SellingPlanRecurringDeliveryPolicyInput
 enum SellingPlanRecurringDeliveryPolicyIntent
@@ -4774,8 +4985,7 @@ type StaffMemberPrivateData
 enum StaffMembersSortKeys
 input StageImageInput
 type StagedMediaUploadTarget
-)sdl",
-        R"sdl(enum StagedUploadHttpMethodType
+enum StagedUploadHttpMethodType
 input StagedUploadInput
 type StagedUploadParameter
 type StagedUploadTarget
@@ -4788,7 +4998,17 @@ input StandardMetafieldDefinitionAccessInput
 type StandardMetafieldDefinitionEnablePayload
 type StandardMetafieldDefinitionEnableUserError
 enum StandardMetafieldDefinitionEnableUserErrorCode
-type StandardMetafieldDefinitionTemplate implements Node
+type StandardMetafieldDefinitionTemplate implements Node {
+  description: String @unimplemented
+  id: ID!
+  key: String @unimplemented
+  name: String @unimplemented
+  namespace: String @unimplemented
+  ownerTypes: MetafieldOwnerType @unimplemented
+  type: MetafieldDefinitionType @unimplemented
+  validations: MetafieldDefinitionValidation @unimplemented
+  visibleToStorefrontApi: Boolean @unimplemented
+}
 type StandardMetafieldDefinitionTemplateConnection
 type StandardMetafieldDefinitionTemplateEdge
 type StandardMetaobjectCapabilityTemplate
@@ -4921,7 +5141,8 @@ enum SubscriptionContractStatusUpdateErrorCode
 type SubscriptionContractStatusUpdateUserError
 enum SubscriptionContractSubscriptionStatus
 type SubscriptionContractUpdatePayload
-type SubscriptionContractUserError
+)sdl",
+        R"sdl(type SubscriptionContractUserError
 enum SubscriptionContractsSortKeys
 type SubscriptionCyclePriceAdjustment
 union SubscriptionDeliveryMethod
@@ -5000,8 +5221,14 @@ interface SuggestedRefundMethod
 type SuggestedReturnFinancialOutcome
 type SuggestedReturnRefund
 type SuggestedStoreCreditRefund
-type TagsAddPayload
-type TagsRemovePayload
+type TagsAddPayload {
+  node: Node
+  userErrors: [UserError!]!
+}
+type TagsRemovePayload {
+  node: Node
+  userErrors: [UserError!]!
+}
 type TaxAppConfiguration
 type TaxAppConfigurePayload
 type TaxAppConfigureUserError
@@ -5099,8 +5326,7 @@ type TaxonomyCategoryEdge
 type TaxonomyChoiceListAttribute implements Node
 type TaxonomyMeasurementAttribute implements Node
 type TaxonomyValue implements Node
-)sdl",
-        R"sdl(type TaxonomyValueConnection
+type TaxonomyValueConnection
 type TaxonomyValueEdge
 type TenderTransaction implements Node
 type TenderTransactionConnection

@@ -109,7 +109,7 @@ boost::asio::awaitable<outcome<change_page>> fake_side::fetch_changes(change_que
     std::vector<record> all;
     for (const auto& [id, r] : records_) {
         const auto& v = r.now();
-        if (v.updated_at_ms >= from)
+        if (v.updated_at_ms >= from && (!v.deleted || faults.feed_reports_deletes))
             all.push_back(record{id, v.updated_at_ms, v.fields, v.deleted});
     }
     std::sort(all.begin(), all.end(),
@@ -126,7 +126,8 @@ boost::asio::awaitable<outcome<change_page>> fake_side::fetch_changes(change_que
         if (chance(faults.stale)) {
             const auto& h = records_.at(all[i].id).history;
             const auto& old = h[std::uniform_int_distribution<std::size_t>(0, h.size() - 1)(rng_)];
-            page.records.push_back(record{all[i].id, old.updated_at_ms, old.fields, old.deleted});
+            if (!old.deleted || faults.feed_reports_deletes)
+                page.records.push_back(record{all[i].id, old.updated_at_ms, old.fields, old.deleted});
         }
     }
     if (chance(faults.reorder))
@@ -150,6 +151,19 @@ boost::asio::awaitable<outcome<std::vector<record>>> fake_side::fetch_by_ids(std
     co_return out;
 }
 
+boost::asio::awaitable<outcome<id_page>> fake_side::list_ids(std::string page)
+{
+    // Pages of 10 live ids in id order.
+    id_page out;
+    auto it = page.empty() ? records_.begin() : records_.upper_bound(page);
+    for (; it != records_.end() && out.ids.size() < 10; ++it)
+        if (!it->second.now().deleted)
+            out.ids.push_back(it->first);
+    if (it != records_.end())
+        out.next_page = out.ids.empty() ? std::string() : out.ids.back();
+    co_return out;
+}
+
 write_result fake_side::apply_one(const write_op& op)
 {
     auto formatted = [&](field_map base) {
@@ -161,6 +175,8 @@ write_result fake_side::apply_one(const write_op& op)
     case write_kind::create: {
         for (auto& [id, r] : records_)
             if (!op.peer_id.empty() && r.peer_key == op.peer_id && !r.now().deleted) {
+                if (op.retry) // found, and not overwritten: it may have been edited since
+                    return {op.op_id, permanent(name_ + ": already created"), {}, id};
                 put(r, formatted(r.now().fields), false); // an upsert on the peer key finds it
                 return {op.op_id, std::nullopt, id, {}};
             }

@@ -25,6 +25,9 @@ struct fake_faults {
     double duplicate = 0;     // a record is observed twice in a page
     double stale = 0;         // an older version of a record is observed too
     double reorder = 0;       // a page is shuffled
+    // Whether fetch_changes reports deleted records (HubSpot does not in search, Shopify has no feed at
+    // all): when false, deletions are only found by id reconciliation.
+    bool feed_reports_deletes = true;
 };
 
 class fake_side final : public connector {
@@ -63,6 +66,7 @@ public:
     boost::asio::awaitable<outcome<change_page>> fetch_changes(change_query q) override;
     boost::asio::awaitable<outcome<std::vector<record>>> fetch_by_ids(std::span<const std::string> ids,
                                                                      priority prio) override;
+    boost::asio::awaitable<outcome<id_page>> list_ids(std::string page) override;
     std::size_t max_batch() const override { return 7; }
     boost::asio::awaitable<std::vector<write_result>> apply(std::span<const write_op> ops) override;
     std::vector<const request_gate*> gates() const override { return {}; }
