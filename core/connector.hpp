@@ -70,6 +70,10 @@ struct write_result {
     // The record's updated_at after the write, as the API reported it (0 when it did not say). The engine
     // stamps its snapshot with it, so that older observations arriving late cannot undo the write.
     std::int64_t updated_at_ms = 0;
+    // On success: fields (this side's vocabulary) the API refused and the write left out (a phone
+    // another Shopify customer already has). The engine does not count them as written and records a
+    // conflict for each.
+    std::vector<std::string> skipped_fields;
 };
 
 class connector {

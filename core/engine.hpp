@@ -123,6 +123,11 @@ public:
     boost::asio::awaitable<bool> sweep_once(side s);
 
     std::uint64_t pairs_made() const { return pairs_; }
+    // True while a poll, push or sweep is in progress (an API call may be in flight): tests that wait for
+    // quiescence need the engine idle as well as the store settled.
+    bool busy() const { return busy_ > 0; }
+    // In a dry run (plan), the links paired so far, for the pairing report.
+    const std::vector<std::int64_t>& planned_pairs() const { return planned_pairs_; }
     std::uint64_t conflicts_seen() const { return conflicts_seen_; }
 
 private:
@@ -163,6 +168,13 @@ private:
     std::uint64_t pairs_ = 0;
     std::uint64_t conflicts_seen_ = 0;
     std::vector<std::pair<side, std::string>> to_read_; // records linked by a create that found them
+    std::vector<std::int64_t> planned_pairs_;
+    int busy_ = 0;
+    struct busy_guard {
+        engine& e;
+        explicit busy_guard(engine& en) : e(en) { ++e.busy_; }
+        ~busy_guard() { --e.busy_; }
+    };
 };
 
 } // namespace crmsync

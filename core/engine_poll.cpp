@@ -15,7 +15,11 @@ state_store::observed engine::observe(side s, const record& rec, std::int64_t no
 {
     for (const auto& absorbed : rec.merged_ids)
         absorb_merge(s, rec.id, absorbed, now);
-    return store_.observe(s, mapping_.to_canonical(s, rec), now);
+    auto o = store_.observe(s, mapping_.to_canonical(s, rec), now);
+    if (o.changed && log_->should_log(spdlog::level::debug))
+        log_->debug("link {}: {} record {} changed (updated_at {}{})", o.link_id, to_string(s), rec.id, rec.updated_at_ms,
+                    rec.deleted ? ", deleted" : "");
+    return o;
 }
 
 void engine::absorb_merge(side s, const std::string& survivor, const std::string& absorbed, std::int64_t now)
@@ -69,6 +73,7 @@ asio::awaitable<void> engine::poller(side s)
 
 asio::awaitable<bool> engine::poll_once(side s)
 {
+    busy_guard busy(*this);
     const auto i = static_cast<std::size_t>(s);
     auto& st = status_[i];
     auto& conn = side_connector(s);

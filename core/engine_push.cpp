@@ -95,6 +95,7 @@ asio::awaitable<std::vector<outbox_row>> engine::verify_targets(side target, std
 
 asio::awaitable<bool> engine::push_once(side target)
 {
+    busy_guard busy(*this);
     auto& st = status_[static_cast<std::size_t>(target)];
     if (st.paused_until_ms && *st.paused_until_ms > now_ms())
         co_return false;
@@ -104,11 +105,13 @@ asio::awaitable<bool> engine::push_once(side target)
         co_return false;
     if (settings_.verify_before_write && !settings_.dry_run)
         rows = co_await verify_targets(target, std::move(rows));
-    // A dirty link has been observed to change since its writes were planned (by a poll, or by the
-    // verification just now): its rows wait for the re-plan rather than write stale values.
+    // While the verification was awaited the reconciler may have re-planned or cancelled rows, and a dirty
+    // link has been observed to change since its writes were planned: such rows wait for the current plan
+    // rather than write stale values.
     std::erase_if(rows, [&](const outbox_row& r) {
+        auto current = store_.outbox_entry(r.id);
         auto link = store_.link(r.link_id);
-        return link && link->dirty;
+        return !current || current->version != r.version || (link && link->dirty);
     });
     if (rows.empty()) {
         reconcile_wakeup_->notify();
@@ -138,8 +141,13 @@ asio::awaitable<bool> engine::push_once(side target)
         op.fields = mapping_.to_side(target, row.fields);
         op.prio = row.prio;
         op.retry = op.kind == write_kind::create && row.attempts > 0;
-        log_->debug("link {}: {} {} record {} for {} (attempt {})", row.link_id, kind_name(op.kind), to_string(target),
-                    op.target_id, op.peer_id, row.attempts + 1);
+        if (log_->should_log(spdlog::level::debug)) {
+            std::vector<std::string> names;
+            for (const auto& [k, v] : row.fields)
+                names.push_back(k);
+            log_->debug("link {}: {} {} record {} for {} (attempt {}): {}", row.link_id, kind_name(op.kind),
+                        to_string(target), op.target_id, op.peer_id, row.attempts + 1, fmt::join(names, ","));
+        }
         by_id.emplace(row.id, &row);
         ops.push_back(std::move(op));
     }
@@ -239,8 +247,18 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
         }
         if (!attach(r.id))
             return;
+        auto written = row.fields;
+        for (const auto& skipped : r.skipped_fields)
+            for (const auto& f : mapping_.specs())
+                if (field_mapping::name_on(f, target) == skipped && written.erase(f.name) > 0)
+                    store_.record_conflict(link->id, f.name, target == side::shopify ? "" : row.fields.at(f.name),
+                                           target == side::crm ? "" : row.fields.at(f.name), "",
+                                           fmt::format("{} refused the value (already used by another record); "
+                                                       "written without it",
+                                                       to_string(target)),
+                                           now);
         auto base = link->base;
-        for (const auto& [k, v] : row.fields) {
+        for (const auto& [k, v] : written) {
             if (v.empty())
                 base.erase(k);
             else
@@ -249,7 +267,7 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
         store_.set_base(link->id, base);
         // The target now holds what was written: without this its older snapshot would look like an edit
         // made there, and flow back.
-        store_.apply_written(link->id, target, row.fields, r.updated_at_ms);
+        store_.apply_written(link->id, target, written, r.updated_at_ms);
         store_.complete(row.id, row.version);
         if (store_.note_write(link->id, now, settings_.flap_window.count()) > settings_.flap_limit) {
             store_.set_state(link->id, link_state::quarantined);

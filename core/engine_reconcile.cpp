@@ -57,6 +57,8 @@ std::optional<link_row> engine::pair(const link_row& link, std::int64_t now)
             store_.set_flags(link.id, link.flags & ~link_flag::deleted_on(missing));
             store_.set_state(link.id, link_state::active);
             ++pairs_;
+            if (settings_.dry_run)
+                planned_pairs_.push_back(link.id);
             log_->debug("link {}: paired with link {} on {}", link.id, candidates.front().id, key);
             return store_.link(link.id);
         }

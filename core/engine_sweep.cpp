@@ -14,6 +14,7 @@ namespace asio = boost::asio;
 
 asio::awaitable<bool> engine::sweep_once(side s)
 {
+    busy_guard busy(*this);
     auto& st = status_[static_cast<std::size_t>(s)];
     auto& conn = side_connector(s);
     {

@@ -185,6 +185,7 @@ public:
     void set_base(std::int64_t link_id, const field_map& base);
     void set_remote_id(std::int64_t link_id, side s, std::string_view remote_id);
     void set_state(std::int64_t link_id, link_state state);
+    std::vector<link_row> links_in_state(link_state state, std::size_t limit);
     void set_flags(std::int64_t link_id, std::uint32_t flags);
     void remove_snapshot(std::int64_t link_id, side s);
     void delete_link(std::int64_t link_id);

@@ -211,6 +211,16 @@ void state_store::set_state(std::int64_t link_id, link_state state)
     db_->prepare("UPDATE links SET state=? WHERE id=?").bind(1, static_cast<int>(state)).bind(2, link_id).exec();
 }
 
+std::vector<link_row> state_store::links_in_state(link_state state, std::size_t limit)
+{
+    auto st = db_->prepare(std::string("SELECT ") + link_columns + " FROM links WHERE state=? ORDER BY id LIMIT ?");
+    st.bind(1, static_cast<int>(state)).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<link_row> out;
+    while (st.step())
+        out.push_back(read_link(st));
+    return out;
+}
+
 void state_store::set_flags(std::int64_t link_id, std::uint32_t flags)
 {
     db_->prepare("UPDATE links SET flags=? WHERE id=?").bind(1, static_cast<std::int64_t>(flags)).bind(2, link_id).exec();

@@ -27,6 +27,11 @@ namespace crmsync {
 
 namespace asio = boost::asio;
 
+shopify::connector_options shopify_options(const sync_settings& sync)
+{
+    return {.max_share = sync.max_share, .writes = direction_allows(sync.direction, side::crm, side::shopify)};
+}
+
 std::vector<std::string> crm_properties(const sync_settings& sync, bool written_only)
 {
     std::vector<std::string> out;
@@ -148,11 +153,6 @@ int run_daemon(const config& cfg, bool dry_run)
     set_log_level(cfg.log.level);
     daemon_app app(cfg, dry_run);
     auto& log = app.log;
-    if (cfg.sync.direction != sync_direction::shopify_to_crm) {
-        log->error("{}: sync.direction: '{}' is not available in this version; use shopify_to_crm", cfg.source,
-                   to_string(cfg.sync.direction));
-        return exit_code::config;
-    }
     app.facts.started = std::chrono::steady_clock::now();
     app.facts.started_unix_ms = to_unix_ms(system_clock().wall_now());
     app.facts.dry_run = dry_run;
@@ -174,8 +174,7 @@ int run_daemon(const config& cfg, bool dry_run)
     app.http = make_http_client(app.ioc.get_executor());
     app.mapping = std::make_unique<field_mapping>(cfg.sync.fields);
     app.shopify = std::make_unique<shopify::shopify_connector>(app.ioc.get_executor(), cfg.shopify, *app.http,
-                                                               system_clock(),
-                                                               shopify::connector_options{cfg.sync.max_share},
+                                                               system_clock(), shopify_options(cfg.sync),
                                                                make_logger("shopify"));
     app.crm = reg->make(cfg.crm.settings, connector_env{app.ioc.get_executor(), *app.http, system_clock(),
                                                         cfg.sync.max_share, crm_properties(cfg.sync, false),

@@ -97,7 +97,7 @@ int plan_command(const config& cfg)
     auto http = make_http_client(ioc.get_executor());
     field_mapping mapping(cfg.sync.fields);
     shopify::shopify_connector shop(ioc.get_executor(), cfg.shopify, *http, system_clock(),
-                                    shopify::connector_options{cfg.sync.max_share}, make_logger("shopify"));
+                                    shopify_options(cfg.sync), make_logger("shopify"));
     auto crm = reg->make(cfg.crm.settings, connector_env{ioc.get_executor(), *http, system_clock(), cfg.sync.max_share,
                                                          crm_properties(cfg.sync, false), crm_properties(cfg.sync, true),
                                                          make_logger(reg->type)});
@@ -117,19 +117,32 @@ int plan_command(const config& cfg)
         return exit_code::unavailable;
     }
     auto counts = store.counts();
-    std::cout << fmt::format("plan for {} (direction {}): {} people known, {} writes\n", cfg.source,
-                             to_string(cfg.sync.direction), counts.links, counts.pending);
+    auto ids_of = [&](std::int64_t link_id) {
+        auto link = store.link(link_id);
+        if (!link)
+            return std::string("?");
+        return fmt::format("shopify {} / crm {}", link->shopify_id.empty() ? "-" : link->shopify_id,
+                           link->crm_id.empty() ? "-" : link->crm_id);
+    };
+    std::cout << fmt::format("plan for {} (direction {}): {} people known, {} pairs, {} ambiguous, {} writes\n",
+                             cfg.source, to_string(cfg.sync.direction), counts.links, eng.planned_pairs().size(),
+                             counts.ambiguous, counts.pending);
+    for (auto id : eng.planned_pairs())
+        std::cout << "pair " << ids_of(id) << "\n";
+    for (const auto& l : store.links_in_state(link_state::ambiguous, 1'000'000))
+        std::cout << "ambiguous (left alone) " << ids_of(l.id) << "\n";
+    for (const auto& c : store.conflicts(false, 1'000'000))
+        std::cout << fmt::format("conflict [{}] {}: shopify '{}' / crm '{}' -> {} ({})\n", ids_of(c.link_id), c.field,
+                                 c.shopify_value, c.crm_value, c.winner.empty() ? "parked" : c.winner, c.reason);
     for (side target : {side::crm, side::shopify}) {
         for (const auto& row : store.due(target, std::numeric_limits<std::int64_t>::max(), 1'000'000)) {
-            auto link = store.link(row.link_id);
-            std::string ids = link ? fmt::format("shopify {} / crm {}", link->shopify_id.empty() ? "-" : link->shopify_id,
-                                                 link->crm_id.empty() ? "-" : link->crm_id)
-                                   : "?";
             std::vector<std::string> fields;
             for (const auto& [k, v] : row.fields)
                 fields.push_back(fmt::format("{}={}", k, v));
-            std::cout << fmt::format("{} {} [{}]: {}\n", row.kind == write_kind::create ? "create in" : "update in",
-                                     to_string(target), ids, fmt::join(fields, ", "));
+            const char* verb = row.kind == write_kind::create ? "create in" : row.kind == write_kind::update ? "update in"
+                                                                                                           : "delete in";
+            std::cout << fmt::format("{} {} [{}]: {}\n", verb, to_string(target), ids_of(row.link_id),
+                                     fmt::join(fields, ", "));
         }
     }
     return exit_code::ok;

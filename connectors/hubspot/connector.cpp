@@ -255,7 +255,7 @@ boost::asio::awaitable<void> hubspot_connector::write_batch(std::string_view ver
 boost::asio::awaitable<std::vector<write_result>> hubspot_connector::apply(std::span<const write_op> ops)
 {
     std::vector<write_result> out;
-    std::vector<batch_input> by_email, by_customer_id, creates, updates, archives;
+    std::vector<batch_input> by_email, by_customer_id, retry_email, retry_customer_id, creates, updates, archives;
     std::set<std::string, std::less<>> keys;
     for (const auto& op : ops) {
         auto field = [&](std::string_view k) {
@@ -273,12 +273,12 @@ boost::asio::awaitable<std::vector<write_result>> hubspot_connector::apply(std::
                 out.push_back({op.op_id, retryable("another create for the same key is in this batch"), {}, {}});
                 break;
             }
-            if (!email.empty())
-                by_email.push_back({&op, email});
-            else if (!cid.empty())
-                by_customer_id.push_back({&op, cid});
-            else
-                creates.push_back({&op, {}});
+            // A retried create must not overwrite what an earlier, applied attempt left (a person may have
+            // edited it since): a plain create answers "Existing ID" for a taken key instead of updating.
+            auto& bucket = !email.empty() ? (op.retry ? retry_email : by_email)
+                           : !cid.empty() ? (op.retry ? retry_customer_id : by_customer_id)
+                                          : creates;
+            bucket.push_back({&op, !email.empty() ? email : cid});
             break;
         }
         case write_kind::update: updates.push_back({&op, op.target_id}); break;
@@ -289,6 +289,10 @@ boost::asio::awaitable<std::vector<write_result>> hubspot_connector::apply(std::
         co_await write_batch("upsert", "email", std::move(by_email), out);
     if (!by_customer_id.empty())
         co_await write_batch("upsert", "shopify_customer_id", std::move(by_customer_id), out);
+    if (!retry_email.empty())
+        co_await write_batch("create", "email", std::move(retry_email), out);
+    if (!retry_customer_id.empty())
+        co_await write_batch("create", "shopify_customer_id", std::move(retry_customer_id), out);
     for (auto& c : creates) {
         std::vector<batch_input> one(1, c);
         co_await write_batch("create", "", std::move(one), out);

@@ -32,6 +32,7 @@ struct op_state {
     std::optional<json::object> holder_lookup;  // CustomerIdentifierInput of a taken e-mail/phone
     std::string existing_id;
     std::int64_t updated_at_ms = 0;             // the customer's updatedAt after our last mutation
+    std::vector<std::string> skipped;           // fields left out because Shopify refused them (see settle)
 
     bool done() const { return error.has_value() || stages.empty(); }
     void fail(failure f)
@@ -267,7 +268,15 @@ void settle(op_state& s, const step& st, const json::value* payload)
         return;
     if (!errors.empty()) {
         std::string what = fmt::format("Shopify {} for {}: {}", st.mutation, subject(s), describe(errors));
-        if (st.kind == step_kind::set) {
+        // A phone already used by another customer does not make a new person someone else (e-mail and the
+        // CRM id do): create them without it, and say so; the engine keeps the phone as a conflict.
+        if (st.kind == step_kind::set && s.op->kind == write_kind::create && taken_field(errors) == "phone" &&
+            s.in.profile.contains("email") && s.in.profile.erase("phone") > 0) {
+            s.skipped.emplace_back("phone");
+            s.follow_up = {step_kind::set};
+            return;
+        }
+        if (st.kind == step_kind::set || st.kind == step_kind::update) {
             if (auto field = taken_field(errors)) {
                 if (auto value = s.in.profile.if_contains(*field); value && value->is_string()) {
                     json::object ident;
@@ -411,6 +420,19 @@ boost::asio::awaitable<std::vector<write_result>> apply_writes(client& c, std::s
     states.reserve(ops.size());
     for (const auto& op : ops)
         states.push_back(plan_op(op));
+    // A retried create may have been applied already, and the customer edited since: look it up by its
+    // custom id first and report it instead of overwriting it.
+    for (auto& s : states)
+        if (s.op->kind == write_kind::create && s.op->retry && !s.op->peer_id.empty() && !s.done())
+            s.holder_lookup = json::object{
+                {"customId", json::object{{"namespace", custom_id_namespace}, {"key", custom_id_key}, {"value", s.op->peer_id}}}};
+    co_await find_holders(c, states);
+    for (auto& s : states) {
+        if (s.holder_lookup && !s.existing_id.empty())
+            s.fail(permanent(fmt::format("Shopify create for CRM record {}: already created by an earlier attempt",
+                                         s.op->peer_id)));
+        s.holder_lookup.reset();
+    }
     co_await read_default_addresses(c, states);
     for (;;) {
         std::vector<step> steps;
@@ -442,7 +464,7 @@ boost::asio::awaitable<std::vector<write_result>> apply_writes(client& c, std::s
     out.reserve(states.size());
     for (auto& s : states)
         out.push_back(write_result{s.op->op_id, std::move(s.error), s.gid.empty() ? std::string() : legacy_id(s.gid),
-                                   std::move(s.existing_id), s.updated_at_ms});
+                                   std::move(s.existing_id), s.updated_at_ms, std::move(s.skipped)});
     co_return out;
 }
 

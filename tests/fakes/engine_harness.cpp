@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -19,8 +20,14 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Silent unless CRMSYNC_TEST_LOG is set (then debug lines go to stderr, for diagnosing a failure).
 std::shared_ptr<spdlog::logger> quiet_logger(const std::string& name)
 {
+    if (std::getenv("CRMSYNC_TEST_LOG")) {
+        auto l = std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+        l->set_level(spdlog::level::debug);
+        return l;
+    }
     return std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
@@ -82,7 +89,7 @@ void engine_harness::build()
     store_ = std::move(*opened);
     shopify_conn_ = std::make_unique<shopify::shopify_connector>(ioc_.get_executor(), cfg_.shopify, *http_,
                                                                  system_clock(),
-                                                                 shopify::connector_options{cfg_.sync.max_share},
+                                                                 shopify_options(cfg_.sync),
                                                                  quiet_logger("shopify"));
     const auto* reg = find_crm_connector(cfg_.crm.type);
     crm_conn_ = reg->make(cfg_.crm.settings, connector_env{ioc_.get_executor(), *http_, system_clock(), cfg_.sync.max_share,
@@ -154,7 +161,7 @@ void engine_harness::restart()
 bool engine_harness::settled()
 {
     auto c = store_->counts();
-    if (c.pending != 0 || c.dirty != 0 || !engine_->initial_sync_complete())
+    if (c.pending != 0 || c.dirty != 0 || !engine_->initial_sync_complete() || engine_->busy())
         return false;
     return true;
 }

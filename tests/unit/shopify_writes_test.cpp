@@ -221,6 +221,27 @@ TEST_CASE("a lost response (applied, then the connection drops) is retried witho
     CHECK(crm_id_of(s, retried[0].id) == "crm-7");
 }
 
+TEST_CASE("a retried create finds what an earlier attempt made and does not overwrite a person's edit")
+{
+    shop s;
+    require_prepared(s);
+    s.em().faults().add({.kind = sandbox::fault_kind::apply_then_fail, .remaining = 1, .writes_only = true});
+    auto lost = s.apply({create(1, "crm-9", {{"email", "edit@example.com"}, {"firstName", "Old"}})});
+    REQUIRE(lost[0].error);
+    // A person edits the customer the lost attempt created, before the engine retries.
+    auto all = s.em().list_customers();
+    REQUIRE(all.size() == 1);
+    auto id = std::stoull(std::string(all[0].as_object().at("legacyResourceId").as_string()));
+    REQUIRE(s.em().update_customer(id, json::object{{"firstName", "Edited"}}).has_value());
+    auto op = create(1, "crm-9", {{"email", "edit@example.com"}, {"firstName", "Old"}});
+    op.retry = true;
+    auto retried = s.apply({op});
+    REQUIRE(retried[0].error);
+    CHECK(retried[0].existing_id == std::to_string(id));
+    CHECK(s.em().customer_count() == 1);
+    CHECK(s.customer(std::to_string(id)).at("firstName") == "Edited");
+}
+
 TEST_CASE("a create meeting a taken e-mail or phone reports the holder as existing_id")
 {
     shop s;
