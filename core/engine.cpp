@@ -40,6 +40,7 @@ engine::engine(asio::any_io_executor ex, state_store& store, connector& shopify,
         status_[i].target = direction_allows(settings_.sync.direction, other(s), s);
         status_[i].cursor = store_.cursor(s, "poll").value_or("");
         status_[i].initial_scan_complete = store_.cursor(s, "initial_scan").value_or("") == "done";
+        status_[i].first_sync_settled = store_.cursor(s, "first_sync_settled").value_or("") == "done";
     }
 }
 
@@ -65,7 +66,8 @@ engine_state engine::state() const
         return engine_state::starting;
     const auto now = to_unix_ms(clock_.wall_now());
     for (const auto& st : status_)
-        if ((!st.paused_reason.empty() && st.paused_until_ms && *st.paused_until_ms > now) || !st.guard.empty())
+        if ((!st.paused_reason.empty() && st.paused_until_ms && *st.paused_until_ms > now) || !st.sweep_guard.empty() ||
+            !st.push_guard.empty())
             return engine_state::paused;
     if (!initial_sync_complete())
         return engine_state::initial_sync;

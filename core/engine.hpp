@@ -66,6 +66,7 @@ struct side_status {
     std::string paused_reason;
     std::optional<std::int64_t> paused_until_ms;
     bool initial_scan_complete = false;
+    bool first_sync_settled = false; // the first sync's creates toward this side are all written
     std::uint64_t polls = 0;
     std::uint64_t records_observed = 0;
     std::uint64_t records_changed = 0;
@@ -76,8 +77,10 @@ struct side_status {
     std::uint64_t records_deleted = 0;       // deletions observed (tombstoned)
     std::uint64_t sweeps = 0;
     std::optional<std::int64_t> last_sweep_ok_ms;
-    // Blast-radius guard: why deletes or creates toward / from this side are held (empty when not).
-    std::string guard;
+    // Blast-radius guards (empty when not holding anything): deletions found by id reconciliation of this
+    // side held, and creates/deletes waiting to be written to this side held.
+    std::string sweep_guard;
+    std::string push_guard;
     std::array<std::uint64_t, 3> writes_by_kind{}; // indexed by write_kind
 };
 

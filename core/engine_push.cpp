@@ -50,7 +50,7 @@ asio::awaitable<void> engine::pusher(side target)
         auto& st = status_[i];
         if (st.paused_until_ms)
             wait = std::max(wait, std::chrono::milliseconds{*st.paused_until_ms - now_ms()});
-        if (settings_.dry_run)
+        if (settings_.dry_run || !st.push_guard.empty())
             wait = std::chrono::milliseconds{60'000};
         co_await push_wakeup_[i]->wait_for(std::max(wait, std::chrono::milliseconds{1}));
     }
@@ -100,7 +100,37 @@ asio::awaitable<bool> engine::push_once(side target)
     if (st.paused_until_ms && *st.paused_until_ms > now_ms())
         co_return false;
     auto& conn = side_connector(target);
-    auto rows = store_.due(target, now_ms(), conn.max_batch());
+    // Blast-radius guard: more deletions (or, once the first sync is done, more creates) waiting for a side
+    // than sync.max_changes_per_cycle looks like a mistake upstream (a wiped list, a wrong mapping): hold
+    // those kinds and say so; updates go on.
+    const auto limit = settings_.sync.max_changes_per_cycle;
+    std::string guard;
+    unsigned held = 0;
+    for (auto kind : {write_kind::remove, write_kind::create}) {
+        auto n = store_.pending_count(target, kind);
+        if (kind == write_kind::create && !st.first_sync_settled) {
+            // The first sync's creates are the point of the first sync; the guard starts once they are done.
+            if (n == 0 && initial_sync_complete()) {
+                auto tx = store_.begin();
+                store_.set_cursor(target, "first_sync_settled", "done", now_ms());
+                tx.commit();
+                st.first_sync_settled = true;
+            }
+            continue;
+        }
+        if (n > limit) {
+            guard = fmt::format("{} {}s pending for {}, more than sync.max_changes_per_cycle ({}); held until an "
+                                "operator raises the limit or the cause is fixed",
+                                n, kind_name(kind), to_string(target), limit);
+            held |= 1u << static_cast<unsigned>(kind);
+        }
+    }
+    if (guard != st.push_guard) {
+        if (!guard.empty())
+            log_->error("{}", guard);
+        st.push_guard = guard;
+    }
+    auto rows = store_.due(target, now_ms(), conn.max_batch(), held);
     if (rows.empty())
         co_return false;
     if (settings_.verify_before_write && !settings_.dry_run)

@@ -51,18 +51,18 @@ asio::awaitable<bool> engine::sweep_once(side s)
     const auto limit = static_cast<std::size_t>(std::max<std::int64_t>(1, settings_.sync.max_changes_per_cycle));
     auto missing = store_.sweep_missing(s, limit + 1);
     if (seen == 0 && linked > 0) {
-        st.guard = fmt::format("{} listed no records while {} are linked; deletions held until it lists them again",
+        st.sweep_guard = fmt::format("{} listed no records while {} are linked; deletions held until it lists them again",
                                to_string(s), linked);
     } else if (missing.size() > limit) {
-        st.guard = fmt::format("{} records of {} are no longer listed, more than sync.max_changes_per_cycle ({}); "
+        st.sweep_guard = fmt::format("{} records of {} are no longer listed, more than sync.max_changes_per_cycle ({}); "
                                "deletions held — raise the limit if this is intended",
                                missing.size() >= limit + 1 ? fmt::format("over {}", limit) : std::to_string(missing.size()),
                                to_string(s), limit);
     } else {
-        st.guard.clear();
+        st.sweep_guard.clear();
     }
-    if (!st.guard.empty()) {
-        log_->error("{}", st.guard);
+    if (!st.sweep_guard.empty()) {
+        log_->error("{}", st.sweep_guard);
         co_return false;
     }
     // Listings can lag behind creates: re-read what is missing before believing it is gone.

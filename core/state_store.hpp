@@ -229,8 +229,10 @@ public:
     void enqueue(std::int64_t link_id, side target, write_kind kind, const field_map& fields, priority p,
                  std::int64_t now_ms);
     void cancel_outbox(std::int64_t link_id, side target);
-    std::vector<outbox_row> due(side target, std::int64_t now_ms, std::size_t limit);
+    // Rows due by now for `target`, most urgent first; kinds whose bit (1 << kind) is in `skip_kinds` are left out.
+    std::vector<outbox_row> due(side target, std::int64_t now_ms, std::size_t limit, unsigned skip_kinds = 0);
     std::optional<std::int64_t> next_due_ms(side target);
+    std::int64_t pending_count(side target, write_kind kind);
     std::optional<outbox_row> outbox_entry(std::int64_t id);
     std::optional<outbox_row> outbox_for(std::int64_t link_id, side target);
     // Removes the row if it still has `version`; returns false when it was re-planned meanwhile.

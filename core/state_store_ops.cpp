@@ -423,12 +423,13 @@ void state_store::cancel_outbox(std::int64_t link_id, side target)
     db_->prepare("DELETE FROM outbox WHERE link_id=? AND target=?").bind(1, link_id).bind(2, side_int(target)).exec();
 }
 
-std::vector<outbox_row> state_store::due(side target, std::int64_t now_ms, std::size_t limit)
+std::vector<outbox_row> state_store::due(side target, std::int64_t now_ms, std::size_t limit, unsigned skip_kinds)
 {
     auto st = db_->prepare(std::string("SELECT ") + outbox_columns +
-                           " FROM outbox WHERE target=? AND next_attempt_at<=? ORDER BY priority, next_attempt_at, id "
-                           "LIMIT ?");
-    st.bind(1, side_int(target)).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
+                           " FROM outbox WHERE target=? AND next_attempt_at<=? AND ((1 << kind) & ?) = 0 "
+                           "ORDER BY priority, next_attempt_at, id LIMIT ?");
+    st.bind(1, side_int(target)).bind(2, now_ms).bind(3, static_cast<std::int64_t>(skip_kinds));
+    st.bind(4, static_cast<std::int64_t>(limit));
     std::vector<outbox_row> out;
     while (st.step())
         out.push_back(read_outbox(st));
@@ -441,6 +442,14 @@ std::optional<std::int64_t> state_store::next_due_ms(side target)
     st.bind(1, side_int(target));
     if (!st.step() || st.is_null(0))
         return std::nullopt;
+    return st.get_int(0);
+}
+
+std::int64_t state_store::pending_count(side target, write_kind kind)
+{
+    auto st = db_->prepare("SELECT count(*) FROM outbox WHERE target=? AND kind=?");
+    st.bind(1, side_int(target)).bind(2, static_cast<int>(kind));
+    st.step();
     return st.get_int(0);
 }
 

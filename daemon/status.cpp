@@ -30,6 +30,12 @@ json::object side_json(const engine& e, side s, std::int64_t now_ms)
     o["last_error_at"] = iso_or_null(st.last_error_ms);
     o["paused"] = st.paused_reason.empty() ? json::value(nullptr) : json::value(st.paused_reason);
     o["paused_until"] = st.paused_reason.empty() ? json::value(nullptr) : iso_or_null(st.paused_until_ms);
+    std::string guard = st.sweep_guard;
+    if (!st.push_guard.empty())
+        guard += (guard.empty() ? "" : "; ") + st.push_guard;
+    o["guard"] = guard.empty() ? json::value(nullptr) : json::value(guard);
+    o["last_sweep_ok"] = iso_or_null(st.last_sweep_ok_ms);
+    o["records_deleted"] = st.records_deleted;
     std::uint64_t requests = 0, throttled = 0;
     json::object budgets;
     for (const auto* g : e.side_connector(s).gates()) {
@@ -47,7 +53,10 @@ json::object side_json(const engine& e, side s, std::int64_t now_ms)
     o["budget"] = std::move(budgets);
     o["records_observed"] = st.records_observed;
     o["records_changed"] = st.records_changed;
-    o["writes"] = json::object{{"ok", st.writes_ok}, {"retried", st.writes_retried}, {"dead_lettered", st.writes_failed}};
+    o["writes"] = json::object{{"ok", st.writes_ok},
+                               {"retried", st.writes_retried},
+                               {"dead_lettered", st.writes_failed},
+                               {"deferred_stale", st.writes_skipped_stale}};
     return o;
 }
 
@@ -73,7 +82,11 @@ json::object status_json(const daemon_facts& f, const clock& clk, bool details)
         o["pending"] = c.pending;
         o["dirty"] = c.dirty;
         o["conflicts"] = c.conflicts;
+        o["conflicts_settled"] = c.conflicts_settled;
         o["dead_letters"] = c.dead_letters;
+        o["quarantined"] = c.quarantined;
+        o["ambiguous"] = c.ambiguous;
+        o["tombstones"] = c.tombstones;
     }
     if (f.eng) {
         o["direction"] = std::string(to_string(f.eng->settings().sync.direction));
@@ -131,6 +144,14 @@ std::string metrics_text(const daemon_facts& f, const clock& clk)
         m.sample("crmsync_conflicts_open", "", static_cast<double>(c.conflicts));
         m.family("crmsync_dead_letters", "gauge", "Writes given up on, kept for an operator.");
         m.sample("crmsync_dead_letters", "", static_cast<double>(c.dead_letters));
+        m.family("crmsync_conflicts_settled", "gauge", "Conflicts settled by policy and kept on record.");
+        m.sample("crmsync_conflicts_settled", "", static_cast<double>(c.conflicts_settled));
+        m.family("crmsync_links_quarantined", "gauge", "People left alone because their record kept flapping.");
+        m.sample("crmsync_links_quarantined", "", static_cast<double>(c.quarantined));
+        m.family("crmsync_links_ambiguous", "gauge", "Records sharing a match key with another on the same side.");
+        m.sample("crmsync_links_ambiguous", "", static_cast<double>(c.ambiguous));
+        m.family("crmsync_tombstones", "gauge", "Deleted records remembered so they are never re-created.");
+        m.sample("crmsync_tombstones", "", static_cast<double>(c.tombstones));
     }
     if (!f.eng)
         return m.take();
@@ -145,6 +166,14 @@ std::string metrics_text(const daemon_facts& f, const clock& clk)
              [](const side_status& s) { return s.records_observed; });
     per_side("crmsync_records_changed_total", "counter", "Observed records whose content changed.",
              [](const side_status& s) { return s.records_changed; });
+    per_side("crmsync_records_deleted_total", "counter", "Deletions observed (tombstoned).",
+             [](const side_status& s) { return s.records_deleted; });
+    per_side("crmsync_sweeps_total", "counter", "Completed id reconciliations.", [](const side_status& s) { return s.sweeps; });
+    per_side("crmsync_writes_deferred_total", "counter",
+             "Writes held back because verify-before-write found the target edited meanwhile.",
+             [](const side_status& s) { return s.writes_skipped_stale; });
+    per_side("crmsync_guard_holding", "gauge", "1 while the blast-radius guard holds changes for the side.",
+             [](const side_status& s) { return !s.sweep_guard.empty() || !s.push_guard.empty() ? 1 : 0; });
     m.family("crmsync_writes_total", "counter", "Writes to each side by outcome.");
     for (side s : {side::shopify, side::crm}) {
         const auto& st = e.status(s);
