@@ -35,13 +35,38 @@ struct change_page {
     std::vector<record> records;
     std::string next_page; // empty when the poll is complete
     std::string cursor;    // watermark that is safe to persist together with `records`
+    // The next page is not ready yet (a bulk export still running): ask for it after this long.
+    std::chrono::milliseconds not_before{0};
 };
 
-// One page of every live record's id (id reconciliation).
+// One page of every live record (id reconciliation). Connectors that read whole records cheaply return
+// them in `records` (then missed updates are caught too); `ids` always lists every id of the page.
 struct id_page {
     std::vector<std::string> ids;
+    std::vector<record> records;
     std::string next_page; // empty when the listing is complete
+    // When the listing is not ready yet (a bulk export still running): ask again after this long with the
+    // same `next_page`. Zero otherwise.
+    std::chrono::milliseconds not_before{0};
 };
+
+// A webhook delivery accepted by the HTTP endpoint, before processing.
+struct inbound_webhook {
+    std::string topic;
+    std::string dedup_key; // identifies duplicates of one delivery (e.g. topic + event id)
+    std::string body;
+};
+
+// What a webhook says, as hints: the engine re-reads changed records rather than trusting payloads.
+struct webhook_hint {
+    std::vector<std::string> changed; // records to read now
+    std::vector<std::string> deleted; // records gone
+    std::vector<std::string> redact;  // records whose personal data must be erased (privacy requests)
+    std::vector<std::pair<std::string, std::string>> merged; // (kept id, deleted id)
+    std::string note;                 // for the log, e.g. "data request 9999" (no personal data)
+};
+
+struct http_server_request;
 
 enum class write_kind : std::uint8_t { create = 0, update = 1, remove = 2 };
 
@@ -104,6 +129,16 @@ public:
     // Applies a batch; one result per op, in any order. Creates must be idempotent (upsert on a unique key)
     // so that a retry after a lost response finds the record instead of duplicating it.
     virtual boost::asio::awaitable<std::vector<write_result>> apply(std::span<const write_op> ops) = 0;
+
+    // Webhooks, for connectors whose API pushes them (Shopify). verify_webhook checks a delivery's
+    // authenticity and shape on arrival, before anything is stored; a failure's http_status is what the
+    // endpoint answers (401 for a bad signature, 400 for a malformed body). interpret_webhook turns a
+    // stored delivery into hints. The defaults accept nothing.
+    virtual outcome<inbound_webhook> verify_webhook(const http_server_request& req) const;
+    virtual outcome<webhook_hint> interpret_webhook(const inbound_webhook& w) const;
+
+    // Facts for /status, without personal data (e.g. webhooks: "subscribed to 8 topics", api_version_served).
+    virtual std::vector<std::pair<std::string, std::string>> status_notes() const { return {}; }
 
     // The connector's request gates, for status and metrics.
     virtual std::vector<const request_gate*> gates() const = 0;

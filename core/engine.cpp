@@ -29,7 +29,8 @@ engine::engine(asio::any_io_executor ex, state_store& store, connector& shopify,
                const field_mapping& mapping, engine_settings settings, const clock& clk,
                std::shared_ptr<spdlog::logger> log)
     : ex_(ex), store_(store), shopify_(shopify), crm_(crm), mapping_(mapping), settings_(std::move(settings)),
-      clock_(clk), log_(std::move(log)), reconcile_wakeup_(std::make_unique<wakeup>(ex)), rng_(settings_.seed)
+      clock_(clk), log_(std::move(log)), reconcile_wakeup_(std::make_unique<wakeup>(ex)),
+      inbox_wakeup_(std::make_unique<wakeup>(ex)), rng_(settings_.seed)
 {
     for (side s : {side::shopify, side::crm}) {
         auto i = static_cast<std::size_t>(s);
@@ -139,14 +140,16 @@ asio::awaitable<void> engine::run()
     try {
         switch (settings_.sync.direction) {
         case sync_direction::shopify_to_crm:
-            co_await (poller(side::shopify) && sweeper(side::shopify) && reconciler() && pusher(side::crm));
+            co_await (poller(side::shopify) && sweeper(side::shopify) && inbox_processor() && reconciler() &&
+                      pusher(side::crm));
             break;
         case sync_direction::crm_to_shopify:
-            co_await (poller(side::crm) && sweeper(side::crm) && reconciler() && pusher(side::shopify));
+            co_await (poller(side::crm) && sweeper(side::crm) && inbox_processor() && reconciler() &&
+                      pusher(side::shopify));
             break;
         case sync_direction::two_way:
             co_await (poller(side::shopify) && poller(side::crm) && sweeper(side::shopify) && sweeper(side::crm) &&
-                      reconciler() && pusher(side::crm) && pusher(side::shopify));
+                      inbox_processor() && reconciler() && pusher(side::crm) && pusher(side::shopify));
             break;
         }
     } catch (const asio::multiple_exceptions& e) {

@@ -75,6 +75,10 @@ struct side_status {
     std::uint64_t writes_failed = 0; // dead-lettered
     std::uint64_t writes_skipped_stale = 0; // verify-before-write found the target edited meanwhile
     std::uint64_t records_deleted = 0;       // deletions observed (tombstoned)
+    std::uint64_t webhooks_accepted = 0;
+    std::uint64_t webhooks_duplicate = 0;
+    std::uint64_t webhooks_rejected = 0;     // counted by the HTTP endpoint (bad signature, malformed)
+    std::uint64_t webhooks_processed = 0;
     std::uint64_t sweeps = 0;
     std::optional<std::int64_t> last_sweep_ok_ms;
     // Blast-radius guards (empty when not holding anything): deletions found by id reconciliation of this
@@ -100,6 +104,7 @@ public:
     engine_state state() const;
     bool initial_sync_complete() const;
     const side_status& status(side s) const { return status_[static_cast<std::size_t>(s)]; }
+    side_status& mutable_status(side s) { return status_[static_cast<std::size_t>(s)]; }
     connector& side_connector(side s) { return s == side::shopify ? shopify_ : crm_; }
     const connector& side_connector(side s) const { return s == side::shopify ? shopify_ : crm_; }
     const engine_settings& settings() const { return settings_; }
@@ -126,6 +131,12 @@ public:
     boost::asio::awaitable<bool> sweep_once(side s);
 
     std::uint64_t pairs_made() const { return pairs_; }
+    // Stores an authenticated webhook delivery in the inbox (false: a duplicate already stored) and wakes
+    // the processor. The HTTP endpoint calls this before answering 200.
+    bool accept_webhook(side s, const inbound_webhook& w);
+    // Processes up to one batch of stored deliveries; returns how many.
+    boost::asio::awaitable<std::size_t> process_inbox_once();
+
     // True while a poll, push or sweep is in progress (an API call may be in flight): tests that wait for
     // quiescence need the engine idle as well as the store settled.
     bool busy() const { return busy_ > 0; }
@@ -146,6 +157,8 @@ private:
     void absorb_merge(side s, const std::string& survivor, const std::string& absorbed, std::int64_t now);
     boost::asio::awaitable<void> pusher(side target);
     boost::asio::awaitable<void> sweeper(side s);
+    boost::asio::awaitable<void> inbox_processor();
+    void erase_personal_data(side s, const std::string& id, std::int64_t now);
     boost::asio::awaitable<std::vector<outbox_row>> verify_targets(side target, std::vector<outbox_row> rows);
     void settle(const outbox_row& row, const write_result& result, side target, std::int64_t now_ms);
     void record_error(side s, const failure& f);
@@ -165,6 +178,7 @@ private:
     std::array<std::unique_ptr<wakeup>, 2> push_wakeup_;
     std::array<std::unique_ptr<wakeup>, 2> sweep_wakeup_;
     std::unique_ptr<wakeup> reconcile_wakeup_;
+    std::unique_ptr<wakeup> inbox_wakeup_;
     std::mt19937_64 rng_;
     bool stopping_ = false;
     std::uint64_t heartbeat_ = 0;

@@ -116,6 +116,8 @@ asio::awaitable<bool> engine::poll_once(side s)
         if (page->next_page.empty())
             break;
         q.page = page->next_page;
+        if (page->not_before.count() > 0)
+            co_await poll_wakeup_[i]->wait_for(page->not_before);
     }
     if (!st.initial_scan_complete) {
         st.initial_scan_complete = true;

@@ -38,13 +38,21 @@ asio::awaitable<bool> engine::sweep_once(side s)
         }
         attempt = 0;
         {
+            // Whole records (where the connector reads them) are observations too: a missed update is caught.
             auto tx = store_.begin();
             store_.sweep_saw(s, ids->ids);
+            const auto now = now_ms();
+            for (const auto& rec : ids->records)
+                observe(s, rec, now);
             tx.commit();
         }
+        if (!ids->records.empty())
+            reconcile_wakeup_->notify();
         if (ids->next_page.empty())
             break;
         page = ids->next_page;
+        if (ids->not_before.count() > 0)
+            co_await sweep_wakeup_[static_cast<std::size_t>(s)]->wait_for(ids->not_before);
     }
     const auto linked = store_.linked_count(s);
     const auto seen = store_.sweep_seen_count(s);

@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -13,6 +14,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <fstream>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -168,6 +170,8 @@ public:
     }
 
     asio::awaitable<boost::system::result<http_response>> send(http_request req) override;
+    asio::awaitable<boost::system::result<http_response>> download(http_request req, std::string path,
+                                                                   std::uint64_t max_bytes) override;
 
     http_client_stats stats() const override { return stats_; }
 
@@ -264,6 +268,88 @@ asio::awaitable<boost::system::result<http_response>> beast_http_client::send(ht
         co_return std::move(result.response);
     }
     co_return error_code(asio::error::connection_aborted); // not reached: the second attempt returns
+}
+
+// Reads one response whose body goes to `out` piece by piece (a 2xx) or into the response (otherwise).
+template <class Stream>
+asio::awaitable<exchange_result> exchange_to_file(Stream& stream, beast::flat_buffer& buffer,
+                                                  const http::request<http::string_body>& req, std::ofstream& out,
+                                                  std::uint64_t max_bytes, std::size_t max_error_body)
+{
+    exchange_result result;
+    auto [wec, written] = co_await http::async_write(stream, req, use_tuple);
+    if (wec) {
+        result.ec = wec;
+        co_return result;
+    }
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(max_bytes);
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    if (hec) {
+        result.ec = hec;
+        co_return result;
+    }
+    const int status = parser.get().result_int();
+    const bool to_file = status >= 200 && status < 300;
+    std::string small;
+    char chunk[64 * 1024];
+    while (!parser.is_done()) {
+        parser.get().body().data = chunk;
+        parser.get().body().size = sizeof(chunk);
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+        if (ec && ec != http::error::need_buffer) {
+            result.ec = ec;
+            co_return result;
+        }
+        const std::size_t got = sizeof(chunk) - parser.get().body().size;
+        if (to_file) {
+            out.write(chunk, static_cast<std::streamsize>(got));
+            if (!out) {
+                result.ec = make_error_code(std::errc::io_error);
+                co_return result;
+            }
+        } else if (small.size() < max_error_body) {
+            small.append(chunk, std::min(got, max_error_body - small.size()));
+        }
+    }
+    result.response.status = status;
+    for (const auto& field : parser.get())
+        result.response.headers.add(std::string(field.name_string()), std::string(field.value()));
+    result.response.body = std::move(small);
+    co_return result;
+}
+
+asio::awaitable<boost::system::result<http_response>> beast_http_client::download(http_request req, std::string path,
+                                                                                std::uint64_t max_bytes)
+{
+    ++stats_.requests;
+    auto url = parse_url(req.url);
+    if (!url)
+        co_return error_code(http_client_errc::bad_url);
+    if (url->scheme == "http" && !is_loopback_host(url->host))
+        co_return error_code(http_client_errc::insecure_url);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out)
+        co_return make_error_code(std::errc::io_error);
+    auto deadline = steady::now() + req.timeout;
+    auto breq = to_beast(std::move(req), *url);
+    breq.set(http::field::connection, "close");
+    auto opened = co_await detail::open_connection(ex_, tls_, *url, {deadline, settings_.connect_timeout});
+    if (!opened)
+        co_return classify(opened.error(), deadline);
+    auto conn = std::move(*opened);
+    ++stats_.connections_opened;
+    conn->tcp().expires_at(deadline);
+    auto result = co_await conn->visit([&](auto& stream) {
+        return exchange_to_file(stream, conn->buffer(), breq, out, max_bytes, settings_.max_response_bytes);
+    });
+    conn->close();
+    if (result.ec)
+        co_return classify(result.ec, deadline);
+    out.flush();
+    if (!out)
+        co_return make_error_code(std::errc::io_error);
+    co_return std::move(result.response);
 }
 
 } // namespace

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -59,6 +60,11 @@ public:
     // Sends one request and reads the whole response. Safe to call concurrently from several
     // coroutines on the same executor; each exchange gets its own (pooled) connection.
     virtual boost::asio::awaitable<boost::system::result<http_response>> send(http_request req) = 0;
+    // Like send, but a 2xx body is streamed into the file at `path` (created or truncated) in small pieces,
+    // never held in memory: for bulk exports of any size. The returned response has an empty body (for a
+    // non-2xx answer the body is returned as usual, capped). `max_bytes` bounds the file.
+    virtual boost::asio::awaitable<boost::system::result<http_response>>
+    download(http_request req, std::string path, std::uint64_t max_bytes) = 0;
     virtual http_client_stats stats() const = 0;
 };
 

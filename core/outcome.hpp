@@ -8,6 +8,7 @@
 #include <boost/system/result.hpp>
 
 #include <chrono>
+#include <iosfwd>
 #include <string>
 
 namespace crmsync {
@@ -37,6 +38,9 @@ inline failure paused(std::string message, std::chrono::milliseconds after = {},
 {
     return failure{failure_kind::paused, std::move(message), after, status};
 }
+
+// For diagnostics (test assertions print outcomes through it).
+std::ostream& operator<<(std::ostream& os, const failure& f);
 
 // Found by ADL when .value() is called on an outcome holding a failure.
 [[noreturn]] void throw_exception_from_error(const failure& f, const boost::source_location& loc);

@@ -165,8 +165,8 @@ public:
     void set_cursor(side s, std::string_view name, std::string_view value, std::int64_t now_ms);
 
     // Stores the newest snapshot of a record seen on side `from` (canonical fields). An observation older
-    // than the stored snapshot is ignored; an unknown id gets a new link. The link is marked dirty when the
-    // content (fields or deleted) changed.
+    // than the stored snapshot is ignored, except a deletion without a time (updated_at 0), which is final;
+    // an unknown id gets a new link. The link is marked dirty when the content (fields or deleted) changed.
     struct observed {
         std::int64_t link_id = 0; // 0 when ignored (tombstoned, or a delete of something never seen)
         bool changed = false;

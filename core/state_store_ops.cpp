@@ -116,7 +116,10 @@ state_store::observed state_store::observe(side from, const record& r, std::int6
     }
     auto snap = snapshot(link->id, from);
     if (snap) {
-        if (r.updated_at_ms < snap->updated_at_ms)
+        // An older observation never replaces a newer one. A deletion reported without a time (a record a
+        // batch read no longer finds, a delete webhook) is final and always taken.
+        const bool undated_delete = r.deleted && r.updated_at_ms == 0;
+        if (r.updated_at_ms < snap->updated_at_ms && !undated_delete)
             return {link->id, false, false};
         bool same = snap->fields == r.fields && snap->deleted == r.deleted;
         if (same) {

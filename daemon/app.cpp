@@ -21,15 +21,19 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+#include <filesystem>
 #include <spdlog/spdlog.h>
 
 namespace crmsync {
 
 namespace asio = boost::asio;
 
-shopify::connector_options shopify_options(const sync_settings& sync)
+shopify::connector_options shopify_options(const config& cfg)
 {
-    return {.max_share = sync.max_share, .writes = direction_allows(sync.direction, side::crm, side::shopify)};
+    auto dir = std::filesystem::path(cfg.state.path).parent_path();
+    return {.max_share = cfg.sync.max_share,
+            .scratch_dir = dir.empty() ? std::string(".") : dir.string(),
+            .writes = direction_allows(cfg.sync.direction, side::crm, side::shopify)};
 }
 
 std::vector<std::string> crm_properties(const sync_settings& sync, bool written_only)
@@ -42,6 +46,27 @@ std::vector<std::string> crm_properties(const sync_settings& sync, bool written_
         out.push_back(f.crm);
     }
     return out;
+}
+
+http_server_reply receive_webhook(engine& eng, const connector& conn, side s, http_server_request& req,
+                                  spdlog::logger& log)
+{
+    http_server_reply reply;
+    reply.response.headers.add("Content-Type", "application/json");
+    auto verified = conn.verify_webhook(req);
+    if (!verified) {
+        ++eng.mutable_status(s).webhooks_rejected;
+        log.warn("webhook from {} refused ({}): {}", req.remote_address, verified.error().http_status,
+                 verified.error().message);
+        reply.response.status = verified.error().http_status ? verified.error().http_status : 400;
+        reply.response.body = "{\"error\":\"refused\"}\n";
+        return reply;
+    }
+    // Stored in the inbox (durably) before answering: processing happens after the acknowledgement.
+    eng.accept_webhook(s, *verified);
+    reply.response.status = 200;
+    reply.response.body = "{\"ok\":true}\n";
+    return reply;
 }
 
 namespace {
@@ -174,7 +199,7 @@ int run_daemon(const config& cfg, bool dry_run)
     app.http = make_http_client(app.ioc.get_executor());
     app.mapping = std::make_unique<field_mapping>(cfg.sync.fields);
     app.shopify = std::make_unique<shopify::shopify_connector>(app.ioc.get_executor(), cfg.shopify, *app.http,
-                                                               system_clock(), shopify_options(cfg.sync),
+                                                               system_clock(), shopify_options(cfg),
                                                                make_logger("shopify"));
     app.crm = reg->make(cfg.crm.settings, connector_env{app.ioc.get_executor(), *app.http, system_clock(),
                                                         cfg.sync.max_share, crm_properties(cfg.sync, false),
@@ -191,8 +216,13 @@ int run_daemon(const config& cfg, bool dry_run)
     http_server_settings hs;
     hs.host = cfg.http.host;
     hs.port = cfg.http.port;
+    hs.max_body_bytes = 1024 * 1024; // Shopify's deliveries are far smaller; anything bigger is refused (413)
+    http_api_options api{cfg.http.token, {}};
+    api.webhooks.push_back({cfg.shopify.webhooks.path, [&app](http_server_request& req) {
+                                return receive_webhook(*app.eng, *app.shopify, side::shopify, req, *app.log);
+                            }});
     app.server = std::make_unique<http_server>(app.ioc.get_executor(), hs,
-                                               make_http_api(app.facts, system_clock(), {cfg.http.token}));
+                                               make_http_api(app.facts, system_clock(), std::move(api)));
     if (auto r = app.server->start(); !r) {
         log->error("http.listen: cannot listen on {}: {}", cfg.http.listen, r.error().message());
         return exit_code::os_error;

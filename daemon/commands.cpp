@@ -96,8 +96,12 @@ int plan_command(const config& cfg)
     asio::io_context ioc;
     auto http = make_http_client(ioc.get_executor());
     field_mapping mapping(cfg.sync.fields);
-    shopify::shopify_connector shop(ioc.get_executor(), cfg.shopify, *http, system_clock(),
-                                    shopify_options(cfg.sync), make_logger("shopify"));
+    // No bulk export for a plan (it would start an operation in the shop): page through the customers.
+    auto shop_opts = shopify_options(cfg);
+    shop_opts.scratch_dir.clear();
+    shop_opts.writes = false;
+    shopify::shopify_connector shop(ioc.get_executor(), cfg.shopify, *http, system_clock(), shop_opts,
+                                    make_logger("shopify"));
     auto crm = reg->make(cfg.crm.settings, connector_env{ioc.get_executor(), *http, system_clock(), cfg.sync.max_share,
                                                          crm_properties(cfg.sync, false), crm_properties(cfg.sync, true),
                                                          make_logger(reg->type)});

@@ -48,6 +48,13 @@ http_handler make_http_api(const daemon_facts& facts, const clock& clk, http_api
     return [&facts, &clk, opts = std::move(opts)](http_server_request& req) -> boost::asio::awaitable<http_server_reply> {
         std::string_view path = req.target;
         path = path.substr(0, path.find('?'));
+        for (const auto& route : opts.webhooks) {
+            if (path != route.path)
+                continue;
+            if (req.method != "POST")
+                co_return json_reply(405, json::object{{"error", "webhooks are POSTed"}});
+            co_return route.handle(req);
+        }
         if (req.method != "GET" && req.method != "HEAD")
             co_return json_reply(405, json::object{{"error", "method not allowed"}});
         if (path == "/healthz")

@@ -7,11 +7,20 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace crmsync {
 
+// A POST endpoint for webhook deliveries (Shopify's at shopify.webhooks.path). The handler verifies and
+// stores the delivery and answers; it runs on the event loop and must not wait on APIs.
+struct webhook_route {
+    std::string path;
+    std::function<http_server_reply(http_server_request&)> handle;
+};
+
 struct http_api_options {
     std::string token; // http.token: when set, /status details need "Authorization: Bearer <token>"
+    std::vector<webhook_route> webhooks;
 };
 
 // `facts` is read on every request (the daemon updates it as it starts up).

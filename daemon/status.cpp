@@ -36,6 +36,12 @@ json::object side_json(const engine& e, side s, std::int64_t now_ms)
     o["guard"] = guard.empty() ? json::value(nullptr) : json::value(guard);
     o["last_sweep_ok"] = iso_or_null(st.last_sweep_ok_ms);
     o["records_deleted"] = st.records_deleted;
+    o["webhooks"] = json::object{{"accepted", st.webhooks_accepted},
+                                 {"duplicates", st.webhooks_duplicate},
+                                 {"rejected", st.webhooks_rejected},
+                                 {"processed", st.webhooks_processed}};
+    for (const auto& [k, v] : e.side_connector(s).status_notes())
+        o[k == "webhooks" ? "webhooks_mode" : k] = v;
     std::uint64_t requests = 0, throttled = 0;
     json::object budgets;
     for (const auto* g : e.side_connector(s).gates()) {
@@ -172,6 +178,15 @@ std::string metrics_text(const daemon_facts& f, const clock& clk)
     per_side("crmsync_writes_deferred_total", "counter",
              "Writes held back because verify-before-write found the target edited meanwhile.",
              [](const side_status& s) { return s.writes_skipped_stale; });
+    m.family("crmsync_webhooks_total", "counter", "Webhook deliveries received, by outcome.");
+    for (side s : {side::shopify, side::crm}) {
+        const auto& st = e.status(s);
+        for (auto [outcome, n] : {std::pair<const char*, std::uint64_t>{"accepted", st.webhooks_accepted},
+                                  {"duplicate", st.webhooks_duplicate},
+                                  {"rejected", st.webhooks_rejected}})
+            m.sample("crmsync_webhooks_total", fmt::format("side=\"{}\",outcome=\"{}\"", to_string(s), outcome),
+                     static_cast<double>(n));
+    }
     per_side("crmsync_guard_holding", "gauge", "1 while the blast-radius guard holds changes for the side.",
              [](const side_status& s) { return !s.sweep_guard.empty() || !s.push_guard.empty() ? 1 : 0; });
     m.family("crmsync_writes_total", "counter", "Writes to each side by outcome.");

@@ -1,12 +1,14 @@
 #include "connectors/shopify/client.hpp"
 
 #include "core/retry_policy.hpp"
+#include "core/url.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <cstdio>
 
 namespace crmsync::shopify {
 
@@ -20,32 +22,123 @@ client::client(const settings& s, http_client& http, const clock& clk, request_g
     while (!base.empty() && base.back() == '/')
         base.pop_back();
     endpoint_ = base + "/admin/api/" + s.api_version + "/graphql.json";
+    oauth_url_ = base + "/admin/oauth/access_token";
 }
 
 boost::asio::awaitable<outcome<graphql_result>> client::execute(std::string_view document, json::object variables,
                                                                 double estimated_cost, priority prio,
                                                                 std::string_view what)
 {
-    co_await gate_.acquire(estimated_cost, prio);
-    http_request req;
-    req.method = "POST";
-    req.url = endpoint_;
-    req.headers.add("X-Shopify-Access-Token", settings_.access_token);
-    req.headers.add("Content-Type", "application/json");
-    req.headers.add("Accept", "application/json");
     json::object body;
     body["query"] = document;
     body["variables"] = std::move(variables);
-    req.body = json::serialize(body);
-    auto r = co_await http_.send(std::move(req));
-    if (!r) {
-        // Nothing reached Shopify's accounting that we can see; give the reserved points back to the
-        // model by observing an empty answer.
-        gate_.observe(budget_observation{.requested_cost = estimated_cost});
-        co_return transport_failure(r.error(), fmt::format("Shopify {}", what));
+    const std::string payload = json::serialize(body);
+    for (int attempt = 0;; ++attempt) {
+        auto token = co_await access_token();
+        if (!token)
+            co_return token.error();
+        co_await gate_.acquire(estimated_cost, prio);
+        http_request req;
+        req.method = "POST";
+        req.url = endpoint_;
+        req.headers.add("X-Shopify-Access-Token", *token);
+        req.headers.add("Content-Type", "application/json");
+        req.headers.add("Accept", "application/json");
+        req.body = payload;
+        auto r = co_await http_.send(std::move(req));
+        if (!r) {
+            // Nothing reached Shopify's accounting that we can see; give the reserved points back to the
+            // model by observing an empty answer.
+            gate_.observe(budget_observation{.requested_cost = estimated_cost});
+            co_return transport_failure(r.error(), fmt::format("Shopify {}", what));
+        }
+        note_headers(*r);
+        // An issued token can be revoked or expire early: renew it once, then give up.
+        if (r->status == 401 && attempt == 0 && !settings_.client_id.empty()) {
+            gate_.observe(budget_observation{.requested_cost = estimated_cost});
+            token_.clear();
+            continue;
+        }
+        co_return interpret(*r, what, estimated_cost);
     }
-    note_headers(*r);
-    co_return interpret(*r, what, estimated_cost);
+}
+
+boost::asio::awaitable<outcome<std::string>> client::access_token()
+{
+    if (settings_.client_id.empty())
+        co_return settings_.access_token;
+    // Renew a little before expiry, so that no request goes out with a token about to lapse.
+    if (!token_.empty() && clock_.now() + std::chrono::minutes{5} < token_expiry_)
+        co_return token_;
+    http_request req;
+    req.method = "POST";
+    req.url = oauth_url_;
+    req.headers.add("Content-Type", "application/x-www-form-urlencoded");
+    req.headers.add("Accept", "application/json");
+    req.body = "grant_type=client_credentials&client_id=" + url_encode(settings_.client_id) +
+               "&client_secret=" + url_encode(settings_.client_secret);
+    auto r = co_await http_.send(std::move(req));
+    if (!r)
+        co_return transport_failure(r.error(), "Shopify access token");
+    boost::system::error_code ec;
+    auto v = json::parse(r->body, ec);
+    if (r->status == 200 && !ec && v.is_object()) {
+        const auto& o = v.as_object();
+        auto tok = o.if_contains("access_token");
+        if (tok && tok->is_string()) {
+            std::int64_t lifetime = 86'399;
+            if (auto e = o.if_contains("expires_in"); e && e->is_int64())
+                lifetime = e->as_int64();
+            token_ = std::string(tok->as_string());
+            token_expiry_ = clock_.now() + std::chrono::seconds{lifetime};
+            log_->info("Shopify access token issued (valid {} s)", lifetime);
+            co_return token_;
+        }
+    }
+    if (r->status == 400 || r->status == 401 || r->status == 403)
+        co_return paused(fmt::format("Shopify access token: credentials rejected (HTTP {}): check shopify.client_id "
+                                     "and client_secret",
+                                     r->status),
+                         std::chrono::minutes{5}, r->status);
+    co_return classify_response(*r, "Shopify access token", clock_.wall_now());
+}
+
+std::string api_version_warning(std::string_view version, wall_time now)
+{
+    // Each stable version is supported for at least 12 months after its release (the first day of its
+    // month); warn in the last 90 days of that.
+    int year = 0, month = 0;
+    if (version.size() != 7 || std::sscanf(std::string(version).c_str(), "%4d-%2d", &year, &month) != 2)
+        return {};
+    using namespace std::chrono;
+    auto end = sys_days{std::chrono::year{year + 1} / std::chrono::month{static_cast<unsigned>(month)} / 1};
+    auto left = duration_cast<days>(end - floor<days>(now));
+    if (left.count() > 90)
+        return {};
+    return fmt::format("the pinned API version {} is supported until about {}-{:02}-01 ({} days); move "
+                       "shopify.api_version to a newer one",
+                       version, year + 1, month, left.count());
+}
+
+void client::note_search_warnings(const json::object& root, std::string_view what)
+{
+    // A search term Shopify does not support is ignored silently (HTTP 200): say so once per message.
+    auto ext = root.if_contains("extensions");
+    auto search = ext && ext->is_object() ? ext->as_object().if_contains("search") : nullptr;
+    if (!search || !search->is_array())
+        return;
+    for (const auto& entry : search->as_array()) {
+        auto warnings = entry.is_object() ? entry.as_object().if_contains("warnings") : nullptr;
+        if (!warnings || !warnings->is_array())
+            continue;
+        for (const auto& w : warnings->as_array()) {
+            if (!w.is_object())
+                continue;
+            auto text = json::serialize(w);
+            if (search_warnings_.insert(text).second)
+                log_->warn("Shopify ignored part of the search of {}: {}", what, text);
+        }
+    }
 }
 
 void client::note_headers(const http_response& r)
@@ -57,9 +150,9 @@ void client::note_headers(const http_response& r)
                        "update shopify.api_version",
                        served_version_, settings_.api_version);
     }
-    if (auto d = r.headers.get("X-Shopify-API-Deprecated-Reason"); d && !warned_deprecated_) {
-        warned_deprecated_ = true;
-        log_->warn("Shopify reports deprecated API usage: {}", *d);
+    if (auto d = r.headers.get("X-Shopify-API-Deprecated-Reason"); d && *d != deprecation_) {
+        deprecation_ = std::string(*d);
+        log_->warn("Shopify reports deprecated API usage: {}", deprecation_);
     }
 }
 
@@ -173,6 +266,7 @@ outcome<graphql_result> client::interpret(const http_response& r, std::string_vi
     } else if (errors && errors->is_object()) {
         first_message = json::serialize(*errors).substr(0, 300);
     }
+    note_search_warnings(root, what);
     auto obs = read_cost(root, throttled);
     // What the gate reserved is released whatever the server reports (MAX_COST_EXCEEDED has no cost block).
     auto release = obs;

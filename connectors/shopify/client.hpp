@@ -1,6 +1,8 @@
 #pragma once
 // Shopify Admin GraphQL transport: one POST per operation, paced by the cost bucket, with Shopify's
-// answers turned into outcomes (design.md §6, api/shopify/notes.md §5 and §9):
+// answers turned into outcomes (design.md §6, api/shopify/notes.md §5 and §9). Authenticates with the
+// static access token, or with a token from the client-credentials grant (notes §1.4), renewed before it
+// expires and once more when Shopify answers 401:
 //  - THROTTLED (HTTP 200) and 429: the gate is held for the computed wait / Retry-After, retry;
 //  - 5xx, INTERNAL_SERVER_ERROR, transport errors, malformed bodies: retry;
 //  - 401 (token rejected), 402 (shop frozen), 423 (shop locked), 403 and 404 (wrong shop): pause the side;
@@ -17,6 +19,7 @@
 #include <boost/json/object.hpp>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -43,10 +46,15 @@ public:
     const std::string& endpoint() const { return endpoint_; }
     // The version Shopify says it served (X-Shopify-API-Version), empty before the first answer.
     const std::string& served_version() const { return served_version_; }
+    // X-Shopify-API-Deprecated-Reason of the latest answer that carried one.
+    const std::string& deprecation() const { return deprecation_; }
 
 private:
+    // The static access_token, or one issued by the client-credentials grant and renewed before expiry.
+    boost::asio::awaitable<outcome<std::string>> access_token();
     outcome<graphql_result> interpret(const http_response& r, std::string_view what, double estimated_cost);
     void note_headers(const http_response& r);
+    void note_search_warnings(const boost::json::object& root, std::string_view what);
 
     const settings& settings_;
     http_client& http_;
@@ -54,8 +62,15 @@ private:
     request_gate& gate_;
     std::shared_ptr<spdlog::logger> log_;
     std::string endpoint_;
+    std::string oauth_url_;
+    std::string token_;
+    steady_time token_expiry_{};
     std::string served_version_;
-    bool warned_deprecated_ = false;
+    std::string deprecation_;
+    std::set<std::string> search_warnings_;
 };
+
+// A warning when `version` (YYYY-MM) is within 90 days of the end of its support at `now`; empty otherwise.
+std::string api_version_warning(std::string_view version, wall_time now);
 
 } // namespace crmsync::shopify

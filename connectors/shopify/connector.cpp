@@ -1,10 +1,13 @@
 #include "connectors/shopify/connector.hpp"
 
 #include "connectors/shopify/mapping.hpp"
+#include "connectors/shopify/webhooks.hpp"
 #include "connectors/shopify/writes.hpp"
 #include "core/iso8601.hpp"
+#include "core/retry_policy.hpp"
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -45,14 +48,21 @@ double page_estimate(int page_size, double observed)
 
 shopify_connector::shopify_connector(boost::asio::any_io_executor ex, settings s, http_client& http, const clock& clk,
                                      connector_options opts, std::shared_ptr<spdlog::logger> log)
-    : settings_(std::move(s)), log_(std::move(log)),
+    : settings_(std::move(s)), http_(http), log_(std::move(log)),
       gate_(std::make_unique<request_gate>(
           ex, clk,
           std::make_unique<cost_bucket>(bucket_size_for(settings_.plan_hint), restore_rate_for(settings_.plan_hint),
                                         opts.max_share),
           "shopify")),
-      client_(settings_, http, clk, *gate_, log_), writes_(opts.writes)
+      client_(settings_, http, clk, *gate_, log_), writes_(opts.writes), scratch_dir_(opts.scratch_dir)
 {
+    // Exports left by a daemon that stopped in the middle of one are of no use any more.
+    for (auto name : {"crmsync-bulk-changes.jsonl", "crmsync-bulk-sweep.jsonl"})
+        if (!scratch_dir_.empty())
+            std::filesystem::remove(std::filesystem::path(scratch_dir_) / name, ignored_);
+    version_warning_ = api_version_warning(settings_.api_version, clk.wall_now());
+    if (!version_warning_.empty())
+        log_->warn("Shopify: {}", version_warning_);
 }
 
 boost::asio::awaitable<outcome<void>> shopify_connector::prepare()
@@ -60,8 +70,13 @@ boost::asio::awaitable<outcome<void>> shopify_connector::prepare()
     auto r = co_await client_.execute(probe_query, {}, 3, priority::live, "access check");
     if (!r)
         co_return r.error();
-    if (writes_)
-        co_return co_await ensure_custom_id_definition(client_);
+    if (writes_) {
+        auto defined = co_await ensure_custom_id_definition(client_);
+        if (!defined)
+            co_return defined.error();
+    }
+    if (!settings_.webhooks.public_url.empty())
+        co_return co_await ensure_subscriptions();
     co_return outcome<void>{};
 }
 
@@ -85,8 +100,101 @@ outcome<std::vector<record>> shopify_connector::read_nodes(const json::value* no
     return out;
 }
 
+boost::asio::awaitable<outcome<shopify_connector::bulk_step>> shopify_connector::bulk_export(const std::string& page,
+                                                                         const std::string& file, jsonl_export& reader)
+{
+    bulk_step step;
+    if (page.empty() || page == "restart") {
+        auto started = co_await start_bulk_query(client_, customers_bulk_query());
+        if (!started)
+            co_return started.error();
+        log_->info("Shopify bulk export {} started", started->id);
+        step.next = "bulk:" + started->id;
+        step.not_before = std::chrono::seconds{1};
+        co_return step;
+    }
+    if (page.starts_with("bulk:")) {
+        auto st = co_await bulk_operation(client_, page.substr(5));
+        if (!st)
+            co_return st.error();
+        if (st->status == "CREATED" || st->status == "RUNNING" || st->status == "CANCELING") {
+            step.next = page;
+            step.not_before = std::chrono::seconds{st->object_count > 10'000 ? 5 : 1};
+            co_return step;
+        }
+        if (st->status != "COMPLETED") {
+            log_->warn("Shopify bulk export {} ended {} ({}); starting another", st->id, st->status, st->error_code);
+            step.next = "restart";
+            step.not_before = std::chrono::seconds{30};
+            co_return step;
+        }
+        step.created_at_ms = st->created_at_ms;
+        if (st->url.empty()) // nothing matched: Shopify gives no file
+            co_return step;
+        http_request req;
+        req.url = st->url;
+        req.timeout = std::chrono::minutes{30};
+        auto got = co_await http_.download(std::move(req), file, 10ULL << 30);
+        if (!got)
+            co_return transport_failure(got.error(), "Shopify bulk export download");
+        if (got->status != 200)
+            co_return retryable(fmt::format("Shopify bulk export download: HTTP {}", got->status));
+        if (auto opened = reader.open(file); !opened)
+            co_return opened.error();
+        log_->info("Shopify bulk export {} downloaded: {} objects", st->id, st->object_count);
+        step.next = fmt::format("file:0:{}", st->created_at_ms);
+        co_return step;
+    }
+    // "file:<offset>:<created ms>"
+    auto colon = page.find(':', 5);
+    std::uint64_t at = std::stoull(page.substr(5, colon - 5));
+    step.created_at_ms = std::stoll(page.substr(colon + 1));
+    auto batch = reader.read(at, 250);
+    if (!batch)
+        co_return batch.error();
+    for (const auto& o : batch->objects) {
+        auto rec = customer_from_json(o);
+        if (rec)
+            step.records.push_back(std::move(*rec));
+        else
+            log_->warn("Shopify bulk export: {}", rec.error().message);
+    }
+    if (batch->done)
+        std::filesystem::remove(file, ignored_);
+    else
+        step.next = fmt::format("file:{}:{}", batch->next, step.created_at_ms);
+    co_return step;
+}
+
 boost::asio::awaitable<outcome<change_page>> shopify_connector::fetch_changes(change_query q)
 {
+    // The first sync reads everything: one bulk export instead of thousands of pages.
+    if (q.cursor.empty() && !scratch_dir_.empty() && !q.page.starts_with("page:")) {
+        auto step = co_await bulk_export(q.page, (std::filesystem::path(scratch_dir_) / "crmsync-bulk-changes.jsonl").string(),
+                                         changes_export_);
+        if (!step) {
+            if (step.error().kind != failure_kind::permanent)
+                co_return step.error();
+            // Bulk exports refused (scopes, token type): page through the customers query instead.
+            log_->warn("{}; reading customers page by page instead", step.error().message);
+            q.page = "page:";
+            co_return co_await paged_changes(q);
+        }
+        change_page page;
+        page.records = std::move(step->records);
+        page.next_page = step->next;
+        page.not_before = step->not_before;
+        // Changes made while the export ran are read again by the incremental polls that follow.
+        page.cursor = step->created_at_ms > 0 ? format_iso8601(step->created_at_ms) : q.cursor;
+        co_return page;
+    }
+    co_return co_await paged_changes(q);
+}
+
+boost::asio::awaitable<outcome<change_page>> shopify_connector::paged_changes(change_query q)
+{
+    if (q.page.starts_with("page:"))
+        q.page = q.page.substr(5);
     json::object vars;
     vars["first"] = page_size_;
     vars["after"] = q.page.empty() ? json::value(nullptr) : json::value(q.page);
@@ -128,7 +236,7 @@ boost::asio::awaitable<outcome<change_page>> shopify_connector::fetch_changes(ch
         auto more = info->as_object().if_contains("hasNextPage");
         auto end = info->as_object().if_contains("endCursor");
         if (more && more->is_bool() && more->as_bool() && end && end->is_string())
-            page.next_page = std::string(end->as_string());
+            page.next_page = "page:" + std::string(end->as_string());
     }
     co_return page;
 }
@@ -171,6 +279,26 @@ boost::asio::awaitable<outcome<std::vector<record>>> shopify_connector::fetch_by
 
 boost::asio::awaitable<outcome<id_page>> shopify_connector::list_ids(std::string page)
 {
+    // The reconciliation exports whole customers: missed deletions and missed updates are both found.
+    if (!scratch_dir_.empty() && !page.starts_with("page:")) {
+        auto step = co_await bulk_export(page, (std::filesystem::path(scratch_dir_) / "crmsync-bulk-sweep.jsonl").string(),
+                                         sweep_export_);
+        if (!step && step.error().kind != failure_kind::permanent)
+            co_return step.error();
+        if (step) {
+            id_page out;
+            for (const auto& r : step->records)
+                out.ids.push_back(r.id);
+            out.records = std::move(step->records);
+            out.next_page = step->next;
+            out.not_before = step->not_before;
+            co_return out;
+        }
+        log_->warn("{}; listing customer ids page by page instead", step.error().message);
+        page.clear();
+    }
+    if (page.starts_with("page:"))
+        page = page.substr(5);
     json::object vars;
     vars["after"] = page.empty() ? json::value(nullptr) : json::value(page);
     auto r = co_await client_.execute(ids_query, std::move(vars), ids_cost_ > 0 ? ids_cost_ : 60, priority::backfill,
@@ -191,7 +319,7 @@ boost::asio::awaitable<outcome<id_page>> shopify_connector::list_ids(std::string
         auto more = info->as_object().if_contains("hasNextPage");
         auto end = info->as_object().if_contains("endCursor");
         if (more && more->is_bool() && more->as_bool() && end && end->is_string())
-            out.next_page = std::string(end->as_string());
+            out.next_page = "page:" + std::string(end->as_string());
     }
     co_return out;
 }
@@ -199,6 +327,20 @@ boost::asio::awaitable<outcome<id_page>> shopify_connector::list_ids(std::string
 boost::asio::awaitable<std::vector<write_result>> shopify_connector::apply(std::span<const write_op> ops)
 {
     co_return co_await apply_writes(client_, ops);
+}
+
+} // namespace crmsync::shopify
+
+namespace crmsync::shopify {
+
+outcome<inbound_webhook> shopify_connector::verify_webhook(const http_server_request& req) const
+{
+    return verify_delivery(req, settings_);
+}
+
+outcome<webhook_hint> shopify_connector::interpret_webhook(const inbound_webhook& w) const
+{
+    return interpret_delivery(w);
 }
 
 } // namespace crmsync::shopify

@@ -89,7 +89,7 @@ void engine_harness::build()
     store_ = std::move(*opened);
     shopify_conn_ = std::make_unique<shopify::shopify_connector>(ioc_.get_executor(), cfg_.shopify, *http_,
                                                                  system_clock(),
-                                                                 shopify_options(cfg_.sync),
+                                                                 shopify_options(cfg_),
                                                                  quiet_logger("shopify"));
     const auto* reg = find_crm_connector(cfg_.crm.type);
     crm_conn_ = reg->make(cfg_.crm.settings, connector_env{ioc_.get_executor(), *http_, system_clock(), cfg_.sync.max_share,

@@ -247,3 +247,17 @@ TEST_CASE("the webhook inbox de-duplicates and prunes")
     CHECK(s->inbox_add("shopify", "customers/update", "customers/update:e1", "{}", 500));
     CHECK_FALSE(s->inbox_add("shopify", "customers/update", "customers/update:e2", "{}", 500));
 }
+
+TEST_CASE("a deletion reported without a time is final; one with an older time is not")
+{
+    test::temp_dir dir;
+    auto s = open_ok(dir.file("state.db"));
+    auto l = s->observe(side::shopify, rec("5", 500, {{"email", "a@x.com"}}), 1).link_id;
+    CHECK_FALSE(s->observe(side::shopify, rec("5", 400, {}, true), 2).changed); // late and older: ignored
+    CHECK_FALSE(s->snapshot(l, side::shopify)->deleted);
+    CHECK(s->observe(side::shopify, rec("5", 0, {}, true), 3).changed); // a batch read no longer finds it
+    CHECK(s->snapshot(l, side::shopify)->deleted);
+    // An unknown record deleted before it was ever seen leaves a tombstone: a late live copy is ignored.
+    CHECK(s->observe(side::crm, rec("77", 0, {}, true), 4).link_id == 0);
+    CHECK(s->observe(side::crm, rec("77", 100, {{"email", "b@x.com"}}), 5).link_id == 0);
+}
