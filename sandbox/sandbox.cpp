@@ -48,6 +48,8 @@ void sandbox_server::start()
     if (auto r = impl_->hubspot_server->start(); !r)
         throw std::runtime_error(fmt::format("sandbox: cannot listen on {}:{} (HubSpot): {}", opts_.host,
                                              opts_.hubspot_port, r.error().message()));
+    shopify_->set_base_url(shopify_url());
+    shopify_->start_delivery(impl_->ioc.get_executor());
     impl_->thread = std::thread([this] { impl_->ioc.run(); });
 }
 
@@ -56,6 +58,7 @@ void sandbox_server::stop()
     if (!impl_->thread.joinable())
         return;
     asio::post(impl_->ioc, [this] {
+        shopify_->stop_delivery();
         impl_->shopify_server->stop();
         impl_->hubspot_server->stop();
         impl_->ioc.stop();

@@ -28,8 +28,9 @@ public:
     sandbox_server(const sandbox_server&) = delete;
     sandbox_server& operator=(const sandbox_server&) = delete;
 
-    // Binds both listeners and starts serving on a background thread. Throws std::runtime_error when a
-    // port cannot be bound.
+    // Binds both listeners and starts serving on a background thread, Shopify webhook delivery
+    // included (the emulator learns its own URL for bulk result files). Throws std::runtime_error
+    // when a port cannot be bound.
     void start();
     void stop();
 

@@ -19,11 +19,14 @@ import sys
 
 IMPLEMENTED = {
     "QueryRoot": {"customer", "customers", "customersCount", "customerByIdentifier", "nodes", "node",
-                  "metafieldDefinitions", "metafieldDefinition"},
+                  "metafieldDefinitions", "metafieldDefinition", "webhookSubscription", "webhookSubscriptions",
+                  "webhookSubscriptionsCount", "bulkOperation", "currentBulkOperation"},
     "Mutation": {"customerCreate", "customerUpdate", "customerSet", "customerDelete",
                  "customerEmailMarketingConsentUpdate", "customerSmsMarketingConsentUpdate",
                  "customerAddressCreate", "customerAddressUpdate", "customerAddressDelete",
-                 "customerUpdateDefaultAddress", "tagsAdd", "tagsRemove", "metafieldDefinitionCreate"},
+                 "customerUpdateDefaultAddress", "tagsAdd", "tagsRemove", "metafieldDefinitionCreate",
+                 "webhookSubscriptionCreate", "webhookSubscriptionUpdate", "webhookSubscriptionDelete",
+                 "bulkOperationRunQuery", "bulkOperationCancel"},
     "Customer": {"addresses", "addressesV2", "amountSpent", "canDelete", "createdAt", "dataSaleOptOut",
                  "defaultAddress", "defaultEmailAddress", "defaultPhoneNumber", "displayName", "email",
                  "emailMarketingConsent", "firstName", "id", "lastName", "legacyResourceId", "locale",
@@ -52,6 +55,12 @@ IMPLEMENTED = {
     "MetafieldDefinitionType": {"category", "name"},
     "MetafieldCapabilities": {"adminFilterable", "smartCollectionCondition", "uniqueValues"},
     "StandardMetafieldDefinitionTemplate": {"id"},
+    # Webhook subscriptions (webhook_subscriptions.cpp) and bulk query operations (bulk_operations.cpp).
+    "WebhookSubscription": {"apiVersion", "callbackUrl", "createdAt", "endpoint", "filter", "format", "id",
+                            "includeFields", "legacyResourceId", "metafieldNamespaces", "metafields", "name",
+                            "topic", "updatedAt", "uri"},
+    "BulkOperation": {"completedAt", "createdAt", "errorCode", "fileSize", "id", "objectCount", "partialDataUrl",
+                      "query", "rootObjectCount", "status", "type", "url"},
 }
 # Object/interface types defined in full (every field kept; unimplemented ones marked).
 FULL_TYPES = list(IMPLEMENTED) + [
@@ -68,6 +77,11 @@ FULL_TYPES = list(IMPLEMENTED) + [
     "MetafieldCapabilitySmartCollectionCondition", "MetafieldAccess", "MetafieldDefinitionValidation",
     "MetafieldDefinitionConstraints", "MetafieldDefinitionConstraintValueConnection",
     "MetafieldDefinitionConstraintValueEdge", "MetafieldDefinitionConstraintValue",
+    "WebhookSubscriptionConnection", "WebhookSubscriptionEdge", "WebhookSubscriptionCreatePayload",
+    "WebhookSubscriptionUpdatePayload", "WebhookSubscriptionDeletePayload", "WebhookSubscriptionEndpoint",
+    "WebhookHttpEndpoint", "WebhookPubSubEndpoint", "WebhookEventBridgeEndpoint",
+    "WebhookSubscriptionMetafieldIdentifier", "ApiVersion", "BulkOperationRunQueryPayload",
+    "BulkOperationCancelPayload", "BulkOperationUserError",
 ]
 BUILTIN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
 

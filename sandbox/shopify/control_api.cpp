@@ -1,6 +1,7 @@
 // The emulator's control API: what a person does in the Shopify admin (create, edit, delete
-// customers; every edit bumps updatedAt), seeding, statistics, limits, index lag and faults;
-// as C++ members and over HTTP under /_sandbox/.
+// customers; every edit bumps updatedAt and fires the customer webhooks), seeding, statistics,
+// limits, index lag and faults; as C++ members and over HTTP under /_sandbox/ (webhook, bulk and
+// token knobs: control_events.cpp).
 
 #include "sandbox/shopify/emulator.hpp"
 #include "sandbox/shopify/emulator_state.hpp"
@@ -205,6 +206,7 @@ std::size_t emulator::seed(std::size_t count, std::uint64_t seed)
         c.updated_at = c.created_at;
         state_->store.insert(std::move(c), now);
     }
+    state_->publish_changes();
     return state_->store.size();
 }
 
@@ -222,7 +224,9 @@ boost::system::result<json::value, std::string> emulator::create_customer(const 
             a.id = state_->store.next_address_id();
     if (!stored.addresses.empty())
         stored.default_address_id = stored.addresses.front().id;
-    return state_->customer_json(stored);
+    json::value out = state_->customer_json(stored);
+    state_->publish_changes();
+    return out;
 }
 
 boost::system::result<json::value, std::string> emulator::update_customer(std::uint64_t id, const json::object& fields)
@@ -244,13 +248,17 @@ boost::system::result<json::value, std::string> emulator::update_customer(std::u
         }
     *c = std::move(next);
     state_->store.touch(*c, clock_.wall_now());
-    return state_->customer_json(*c);
+    json::value out = state_->customer_json(*c);
+    state_->publish_changes();
+    return out;
 }
 
 bool emulator::delete_customer(std::uint64_t id)
 {
     std::lock_guard lock(state_->mu);
-    return state_->store.erase(id, clock_.wall_now());
+    bool erased = state_->store.erase(id, clock_.wall_now());
+    state_->publish_changes();
+    return erased;
 }
 
 std::optional<json::value> emulator::get_customer(std::uint64_t id)
@@ -376,6 +384,8 @@ http_server_reply emulator::handle_control(const http_server_request& req, std::
         reset();
         return reply(200, json::object{{"reset", true}});
     }
+    if (auto r = handle_control_events(req, rest, body))
+        return std::move(*r);
     return error_reply(404, "unknown control endpoint");
 }
 

@@ -14,7 +14,9 @@
 // customers(first:5){nodes{id email}} = 5, customers(first:10) = 6, addressesV2(first:250) = 13,
 // customers(first:250){nodes{.. addressesV2(first:250) ..}} = 178; customer(id) with
 // amountSpent/defaultAddress/defaultEmailAddress/defaultPhoneNumber = 3; customerCreate selecting
-// customer{id email} = 10 and customer{defaultEmailAddress} = 11; customersCount = 10. Shopify's
+// customer{id email} = 10 and customer{defaultEmailAddress} = 11; customersCount = 10;
+// webhookSubscription(id) with endpoint and apiVersion = 1, webhookSubscriptions(first:3) with nodes
+// and edges = 6, webhookSubscriptionCreate with metafields = 11. Shopify's
 // actual cost also depends on its caches (the same read costs 16 or 5), which is not modelled.
 
 namespace crmsync::sandbox::shopify {
@@ -27,13 +29,14 @@ bool free_field(const std::string& type, const std::string& field)
         {"Customer", "amountSpent"},          {"Customer", "defaultAddress"},
         {"Customer", "emailMarketingConsent"}, {"Customer", "smsMarketingConsent"},
         {"Customer", "addresses"},            {"CustomerPhoneNumber", "whatsAppMarketingConsent"},
+        {"WebhookSubscription", "endpoint"},  {"WebhookSubscription", "apiVersion"},
     };
     return zero.count({type, field}) > 0;
 }
 
 int fixed_cost(const std::string& type, const std::string& field)
 {
-    if (type == "QueryRoot" && field == "customersCount")
+    if (type == "QueryRoot" && (field == "customersCount" || field == "webhookSubscriptionsCount"))
         return 10;
     return -1;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Calculated query cost, calibrated on the recorded fixtures (see docs in cost.cpp):
 //  - scalars and enums 0, objects 1, a few embedded objects 0 (amountSpent, defaultAddress, the
-//    deprecated consent states), customersCount 10;
+//    deprecated consent states, a webhook's endpoint and apiVersion), customersCount and
+//    webhookSubscriptionsCount 10;
 //  - a connection costs 2 + m(n) x (cost of one `nodes` item + cost of one `edges.node`), with
 //    n = first|last and m(n) = max(1, floor(2 ln n)) (m(1)=1, m(3)=2, m(10)=4, m(250)=11);
 //  - a mutation costs 10 plus whatever its payload's objects select below their first level.

@@ -126,6 +126,7 @@ customer& customer_store::insert(customer c, wall_time now)
         c.updated_at = c.created_at;
     auto [it, inserted] = customers_.emplace(c.id, std::move(c));
     index(it->first, &it->second, now);
+    changes_.push_back({customer_change::kind::created, it->first, std::nullopt});
     return it->second;
 }
 
@@ -135,12 +136,16 @@ void customer_store::touch(customer& c, wall_time now)
     c.tags = normalise_tags(std::move(c.tags));
     c.updated_at = std::max(now, c.created_at);
     index(c.id, &c, now);
+    changes_.push_back({customer_change::kind::updated, c.id, std::nullopt});
 }
 
 bool customer_store::erase(std::uint64_t id, wall_time now)
 {
-    if (!customers_.erase(id))
+    auto it = customers_.find(id);
+    if (it == customers_.end())
         return false;
+    changes_.push_back({customer_change::kind::deleted, id, std::move(it->second)});
+    customers_.erase(it);
     index(id, nullptr, truncate_to_seconds(now));
     return true;
 }
@@ -150,6 +155,7 @@ void customer_store::clear()
     customers_.clear();
     index_.clear();
     definitions_.clear();
+    changes_.clear();
 }
 
 const customer* customer_store::address_owner(std::uint64_t address_id) const

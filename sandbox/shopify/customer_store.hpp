@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace crmsync::sandbox::shopify {
@@ -86,6 +87,15 @@ struct metafield_definition {
     bool unique_values = false;
 };
 
+// One change to a customer, as the webhook publisher sees it (created, updated or deleted).
+// Deleted customers keep their last state: the customers/delete payload needs it.
+struct customer_change {
+    enum class kind { created, updated, deleted };
+    kind k = kind::updated;
+    std::uint64_t id = 0;
+    std::optional<customer> gone; // deleted only
+};
+
 class customer_store {
 public:
     customer_store();
@@ -102,6 +112,8 @@ public:
     void touch(customer& c, wall_time now);
     bool erase(std::uint64_t id, wall_time now);
     void clear();
+    // Changes since the last call, in order (insert, touch and erase record them).
+    std::vector<customer_change> take_changes() { return std::exchange(changes_, {}); }
 
     std::uint64_t next_address_id() { return next_address_id_++; }
     std::uint64_t next_metafield_id() { return next_metafield_id_++; }
@@ -148,6 +160,7 @@ private:
     std::uint64_t next_metafield_id_;
     std::uint64_t next_definition_id_;
     milliseconds index_lag_{0};
+    std::vector<customer_change> changes_;
 };
 
 } // namespace crmsync::sandbox::shopify

@@ -1,5 +1,6 @@
 #include "sandbox/shopify/emulator.hpp"
 
+#include "sandbox/shopify/api_versions.hpp"
 #include "sandbox/shopify/cost.hpp"
 #include "sandbox/shopify/emulator_state.hpp"
 #include "sandbox/shopify/executor.hpp"
@@ -21,30 +22,8 @@ namespace crmsync::sandbox::shopify {
 namespace json = boost::json;
 namespace {
 
-constexpr const char* supported_versions[] = {"2026-01", "2026-04", "2026-07", "2026-10"};
-constexpr const char* oldest_supported = "2026-01";
 constexpr int max_query_cost = 1000;
-
-// The version that serves a request, or nullopt (404) for an unknown format or future version.
-std::optional<std::string> serving_version(std::string_view v)
-{
-    if (v == "unstable" || v == "2027-01")
-        return std::string(v);
-    if (v.size() != 7 || v[4] != '-')
-        return std::nullopt;
-    for (std::size_t i : {0, 1, 2, 3, 5, 6})
-        if (!std::isdigit(static_cast<unsigned char>(v[i])))
-            return std::nullopt;
-    std::string month(v.substr(5));
-    if (month != "01" && month != "04" && month != "07" && month != "10")
-        return std::nullopt;
-    for (const char* s : supported_versions)
-        if (v == s)
-            return std::string(v);
-    if (v < std::string_view(oldest_supported))
-        return std::string(oldest_supported);
-    return std::nullopt;
-}
+constexpr const char* bucket_key = "app"; // one bucket per app and shop, whatever the token
 
 json::value number(double d)
 {
@@ -103,13 +82,17 @@ std::optional<bucket_limits> limits_for_plan(std::string_view plan)
 }
 
 emulator::emulator(const clock& c, emulator_options options)
-    : clock_(c), options_(std::move(options)), faults_(options_.fault_seed), state_(std::make_unique<state>(c))
+    : clock_(c), options_(std::move(options)), faults_(options_.fault_seed),
+      delivery_(c, delivery_identity{options_.client_secret, options_.shop_domain, options_.webhooks.api_version,
+                                     options_.fault_seed}),
+      state_(std::make_unique<state>(c, options_, delivery_))
 {
     state_->buckets.set_limits(options_.limits);
     state_->store.set_index_lag(options_.index_lag);
+    delivery_.set_settings(options_.delivery);
 }
 
-emulator::~emulator() = default;
+emulator::~emulator() { delivery_.stop(); }
 
 boost::asio::awaitable<http_server_reply> emulator::handle(http_server_request& req)
 {
@@ -117,6 +100,10 @@ boost::asio::awaitable<http_server_reply> emulator::handle(http_server_request& 
     std::string_view path = target.substr(0, target.find('?'));
     if (path.starts_with("/_sandbox/") || path == "/_sandbox")
         co_return handle_control(req, path);
+    if (path.starts_with("/_bulk/") && req.method == "GET")
+        co_return handle_bulk_file(path);
+    if (path == "/admin/oauth/access_token" && req.method == "POST")
+        co_return handle_oauth(req);
     constexpr std::string_view prefix = "/admin/api/";
     constexpr std::string_view suffix = "/graphql.json";
     if (path.starts_with(prefix) && path.ends_with(suffix) && path.size() > prefix.size() + suffix.size() &&
@@ -146,9 +133,18 @@ boost::asio::awaitable<http_server_reply> emulator::handle_graphql(http_server_r
         std::lock_guard lock(state_->mu);
         ++state_->stats.errors[kind];
     };
+    std::optional<std::string> deprecated;
+    {
+        std::lock_guard lock(state_->mu);
+        deprecated = options_.deprecated_reason;
+    }
     auto finish = [&](http_server_reply r, const std::string& served) {
         if (!served.empty())
             r.response.headers.set("X-Shopify-API-Version", served);
+        if (deprecated)
+            r.response.headers.set("X-Shopify-API-Deprecated-Reason", *deprecated);
+        else if (!served.empty() && served != version)
+            r.response.headers.set("X-Shopify-API-Deprecated-Reason", "https://shopify.dev/api/usage/versioning#deprecation-practices");
         r.response.headers.set("X-Request-Id", request_id);
         return r;
     };
@@ -159,7 +155,7 @@ boost::asio::awaitable<http_server_reply> emulator::handle_graphql(http_server_r
         co_return finish(json_reply(404, json::object{{"errors", "Not Found"}}), "");
     }
     auto token = req.headers.get("X-Shopify-Access-Token");
-    if (!token || *token != options_.access_token) {
+    if (!token || !token_accepted(*token)) {
         count_error("auth");
         co_return finish(json_reply(401, json::object{{"errors", "[API] Invalid API key or access token (unrecognized login or wrong password)"}}),
                          *served);
@@ -230,7 +226,7 @@ boost::asio::awaitable<http_server_reply> emulator::handle_graphql(http_server_r
                                                                                               {"documentation", "https://shopify.dev/api/usage/rate-limits"}}}}}},
                               {"extensions", json::object{{"cost", json::object{{"requestedQueryCost", 0},
                                                                                 {"actualQueryCost", nullptr},
-                                                                                {"throttleStatus", throttle_json(state_->buckets.status(std::string(*token)))}}}}}};
+                                                                                {"throttleStatus", throttle_json(state_->buckets.status(bucket_key))}}}}}};
             co_return finish(json_reply(200, body), *served);
         }
         case fault_kind::reset: {
@@ -248,7 +244,7 @@ boost::asio::awaitable<http_server_reply> emulator::handle_graphql(http_server_r
         }
     }
 
-    graphql_answer answer = state_->run(parsed, variables, operation_name, std::string(*token));
+    graphql_answer answer = state_->run(parsed, variables, operation_name, bucket_key);
     http_server_reply reply = json_reply(200, answer.body);
     if (fault) {
         switch (fault->kind) {
@@ -294,6 +290,10 @@ void emulator::reset()
     state_->store.clear();
     state_->buckets.reset();
     state_->stats = {};
+    state_->webhooks.clear();
+    state_->bulk.clear();
+    state_->issued_tokens.clear();
+    delivery_.clear();
     faults_.clear();
 }
 
@@ -360,7 +360,9 @@ graphql_answer emulator::state::run(const boost::system::result<document, syntax
                                                                             {"throttleStatus", throttle_json(buckets.status(token))}}}}}};
         return graphql_answer{std::move(body)};
     }
-    execution_result result = execute({admin_schema(), doc, *op, *coerced}, store, clock_.wall_now());
+    shop_services svc = services();
+    execution_result result = execute({admin_schema(), doc, *op, *coerced, &svc}, store, clock_.wall_now());
+    publish_changes();
     int actual = std::min(requested, actual_cost(admin_schema(), doc, *op, *coerced, result.data));
     buckets.refund(token, requested - actual);
     ++(op->kind == "mutation" ? stats.mutations : stats.queries);

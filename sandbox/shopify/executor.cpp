@@ -179,11 +179,69 @@ private:
         }
         if (f.name == "metafieldDefinitions")
             return definitions_connection(type_of(f), sel, a);
+        if (f.name.starts_with("webhookSubscription") || f.name == "bulkOperation" || f.name == "currentBulkOperation")
+            return shop_field(f, sel, a);
         if (f.name == "metafieldDefinition") {
             const metafield_definition* d = find_definition(store_, a);
             return d ? definition_value(*d, sel) : json::value(nullptr);
         }
         throw field_failure{"Field '" + f.name + "' is not emulated", "FIELD_NOT_EMULATED"};
+    }
+
+    shop_services& services(const field_def& f) const
+    {
+        if (!req_.services)
+            throw field_failure{"Field '" + f.name + "' is not emulated", "FIELD_NOT_EMULATED"};
+        return *req_.services;
+    }
+
+    // Webhook subscriptions and bulk operations.
+    json::value shop_field(const field_def& f, const selection& sel, const json::object& a)
+    {
+        shop_services& svc = services(f);
+        if (f.name == "webhookSubscription") {
+            auto id = parse_gid(a.at("id").as_string(), "WebhookSubscription");
+            const webhook_subscription* ws = id ? svc.webhooks.find(*id) : nullptr;
+            return ws ? project(type_of(f), webhook_registry::to_json(*ws, svc.rules), sel) : json::value(nullptr);
+        }
+        if (f.name == "bulkOperation" || f.name == "currentBulkOperation") {
+            std::optional<json::value> op;
+            if (f.name == "bulkOperation") {
+                auto id = parse_gid(a.at("id").as_string(), "BulkOperation");
+                op = id ? svc.bulk.find(*id, now_, svc.bulk_config, svc.base_url) : std::nullopt;
+            } else {
+                op = svc.bulk.current(std::string(a.at("type").as_string()), now_, svc.bulk_config, svc.base_url);
+            }
+            return op ? project(type_of(f), *op, sel) : json::value(nullptr);
+        }
+        std::vector<const webhook_subscription*> found = svc.webhooks.matching(a);
+        if (f.name == "webhookSubscriptionsCount") {
+            auto count = static_cast<std::int64_t>(found.size());
+            std::string precision = "EXACT";
+            if (const json::value* limit = a.if_contains("limit"); limit && limit->is_int64() && count > limit->as_int64()) {
+                count = limit->as_int64();
+                precision = "AT_LEAST";
+            }
+            return project(type_of(f), json::object{{"count", count}, {"precision", precision}}, sel);
+        }
+        bool by_id = a.contains("sortKey") && a.at("sortKey") == "ID";
+        std::vector<page_entry> entries;
+        for (std::size_t i = 0; i < found.size(); ++i) {
+            page_entry e = id_entry(found[i]->id, i);
+            if (!by_id) {
+                e.numeric = true;
+                e.number = to_unix_ms(found[i]->created_at);
+            }
+            entries.push_back(std::move(e));
+        }
+        const json::value* reverse = a.if_contains("reverse");
+        auto page = paginate(std::move(entries), page_request_from(a), reverse && reverse->is_bool() && reverse->as_bool());
+        if (!page)
+            throw field_failure{page.error(), "BAD_REQUEST"};
+        const type_def& ws_type = *s_.type("WebhookSubscription");
+        return connection_value(type_of(f), sel, *page, [&](std::size_t i, const selection& s) {
+            return project(ws_type, webhook_registry::to_json(*found[i], svc.rules), s);
+        });
     }
 
     const customer* by_identifier(const json::object& ident)
@@ -295,7 +353,10 @@ private:
     {
         if (full.is_null())
             return nullptr;
-        return select(t, t.name, sel.sub, [&](const field_def& f, const selection& s) -> out_value {
+        // Unions and interfaces: the data names its concrete type.
+        const json::value* tn = full.as_object().if_contains("__typename");
+        std::string concrete = tn && tn->is_string() ? std::string(tn->as_string()) : t.name;
+        return select(t, concrete, sel.sub, [&](const field_def& f, const selection& s) -> out_value {
             const json::value* v = full.as_object().if_contains(f.name);
             if (!v || v->is_null())
                 return nullptr;
@@ -325,6 +386,7 @@ private:
         };
         pr.first = num("first");
         pr.last = num("last");
+        pr.unbounded = req_.bulk && !pr.first && !pr.last;
         pr.after = str("after");
         pr.before = str("before");
         return pr;
@@ -575,8 +637,51 @@ private:
     }
 
     // --- mutations --------------------------------------------------------------------------
+    // webhookSubscriptionCreate/Update/Delete, bulkOperationRunQuery, bulkOperationCancel.
+    json::value shop_mutation(const field_def& f, const selection& sel)
+    {
+        shop_services& svc = services(f);
+        json::object a = args(f, sel);
+        std::optional<json::value> object;
+        std::optional<std::string> deleted;
+        json::array user_errors;
+        bool changed = false;
+        if (f.name.starts_with("webhookSubscription")) {
+            webhook_mutation_result r = f.name == "webhookSubscriptionCreate"   ? svc.webhooks.create(a, now_, svc.rules)
+                                        : f.name == "webhookSubscriptionUpdate" ? svc.webhooks.update(a, now_, svc.rules)
+                                                                                : svc.webhooks.remove(a);
+            object = std::move(r.subscription);
+            deleted = std::move(r.deleted_id);
+            user_errors = std::move(r.user_errors);
+            changed = r.changed;
+        } else {
+            bulk_mutation_result r = f.name == "bulkOperationRunQuery"
+                                         ? svc.bulk.run_query(a, store_, now_, svc.bulk_config, svc.base_url)
+                                         : svc.bulk.cancel(a, now_, svc.bulk_config, svc.base_url);
+            object = std::move(r.operation);
+            user_errors = std::move(r.user_errors);
+            changed = r.changed;
+        }
+        if (changed)
+            ++out_.writes;
+        const type_def& payload = type_of(f);
+        return select(payload, payload.name, sel.sub, [&](const field_def& pf, const selection& ps) -> out_value {
+            if (pf.name == "deletedWebhookSubscriptionId")
+                return deleted ? json::value(*deleted) : json::value(nullptr);
+            if (pf.name == "webhookSubscription" || pf.name == "bulkOperation")
+                return object ? project(type_of(pf), *object, ps) : json::value(nullptr);
+            const type_def& et = type_of(pf);
+            json::array out;
+            for (const auto& e : user_errors)
+                out.push_back(project(et, e, ps));
+            return out;
+        });
+    }
+
     json::value mutation_field(const field_def& f, const selection& sel)
     {
+        if (f.name.starts_with("webhookSubscription") || f.name.starts_with("bulkOperation"))
+            return shop_mutation(f, sel);
         mutation_outcome r = run_mutation(f.name, args(f, sel), store_, now_);
         if (r.changed)
             ++out_.writes;
@@ -623,6 +728,13 @@ execution_result execute(const execution_request& req, customer_store& store, wa
     execution_result out;
     executor(req, store, now, out).run();
     return out;
+}
+
+json::value project_customer(const execution_request& req, const selection& node, const customer& c, customer_store& store,
+                             wall_time now)
+{
+    execution_result out;
+    return executor(req, store, now, out).customer_value(&c, node);
 }
 
 } // namespace crmsync::sandbox::shopify

@@ -6,9 +6,11 @@
 // Precondition: the caller holds the emulator's lock for the whole call (reads and writes).
 
 #include "core/clock.hpp"
+#include "sandbox/shopify/bulk_operations.hpp"
 #include "sandbox/shopify/customer_store.hpp"
 #include "sandbox/shopify/graphql_ast.hpp"
 #include "sandbox/shopify/schema.hpp"
+#include "sandbox/shopify/webhook_subscriptions.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -26,14 +28,31 @@ struct execution_result {
     int writes = 0;              // mutations that changed data
 };
 
+// The shop's data beyond customers: webhook subscriptions and bulk operations. Without it those
+// root fields answer FIELD_NOT_EMULATED errors.
+struct shop_services {
+    webhook_registry& webhooks;
+    const webhook_rules& rules;
+    bulk_operations& bulk;
+    const bulk_settings& bulk_config;
+    const std::string& base_url; // where /_bulk/<id>.jsonl is served
+};
+
 struct execution_request {
     const schema& s;
     const document& doc;
     const operation_definition& op;
     const boost::json::object& variables;
+    shop_services* services = nullptr;
+    bool bulk = false; // bulk operation: connections without first/last list every item
 };
 
 execution_result execute(const execution_request& req, customer_store& store, wall_time now);
+
+// Bulk operations (bulk_operations.cpp): one customer projected through the selection set of a
+// `node` field of Customer type.
+boost::json::value project_customer(const execution_request& req, const selection& node, const customer& c,
+                                    customer_store& store, wall_time now);
 
 // Outcome of one mutation resolver (mutations.cpp), projected by the executor.
 struct mutation_outcome {

@@ -102,14 +102,14 @@ page_entry sort_entry(const customer& c, const std::string& sort_key, std::size_
 
 boost::system::result<page_result, std::string> paginate(std::vector<page_entry> entries, const page_request& req, bool reverse)
 {
-    if (!req.first && !req.last)
+    if (!req.first && !req.last && !req.unbounded)
         return std::string("you must provide one of first or last");
     if (req.first && req.last)
         return std::string("providing both first and last is not supported");
-    std::int64_t n = req.first ? *req.first : *req.last;
+    std::int64_t n = req.first ? *req.first : req.last ? *req.last : static_cast<std::int64_t>(entries.size());
     if (n < 0)
         return std::string(req.first ? "first" : "last") + " argument must be greater than or equal to 0";
-    if (n > max_page_size)
+    if (n > max_page_size && !req.unbounded)
         return std::string(req.first ? "first" : "last") + " argument must be less than or equal to " +
                std::to_string(max_page_size);
 
@@ -148,7 +148,7 @@ boost::system::result<page_result, std::string> paginate(std::vector<page_entry>
         end = stop;
     }
     std::size_t from = begin, to = end;
-    if (req.first)
+    if (req.first || req.unbounded)
         to = std::min(end, begin + static_cast<std::size_t>(n));
     else
         from = end - std::min(end - begin, static_cast<std::size_t>(n));

@@ -25,6 +25,7 @@ struct page_entry {
 struct page_request {
     std::optional<std::int64_t> first, last;
     std::optional<std::string> after, before;
+    bool unbounded = false; // bulk operations: no first/last, every item
 };
 
 struct page_result {

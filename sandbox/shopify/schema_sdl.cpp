@@ -38,7 +38,11 @@ type AdjustmentSale
 enum AdjustmentsSortKeys
 type AllDiscountItems
 type AndroidApplication
-type ApiVersion
+type ApiVersion {
+  displayName: String!
+  handle: String!
+  supported: Boolean!
+}
 type App implements Node
 type AppCatalog implements Node
 type AppConnection
@@ -170,17 +174,59 @@ type BlogUpdateUserError
 enum BlogUpdateUserErrorCode
 enum BulkMutationErrorCode
 type BulkMutationUserError
-type BulkOperation implements Node
-type BulkOperationCancelPayload
+type BulkOperation implements Node {
+  completedAt: DateTime
+  createdAt: DateTime!
+  errorCode: BulkOperationErrorCode
+  fileSize: UnsignedInt64
+  id: ID!
+  objectCount: UnsignedInt64!
+  partialDataUrl: URL
+  query: String!
+  rootObjectCount: UnsignedInt64!
+  status: BulkOperationStatus!
+  type: BulkOperationType!
+  url: URL
+}
+type BulkOperationCancelPayload {
+  bulkOperation: BulkOperation
+  userErrors: [UserError!]!
+}
 type BulkOperationConnection
 type BulkOperationEdge
-enum BulkOperationErrorCode
+enum BulkOperationErrorCode {
+  ACCESS_DENIED
+  INTERNAL_SERVER_ERROR
+  TIMEOUT
+}
 type BulkOperationRunMutationPayload
-type BulkOperationRunQueryPayload
-enum BulkOperationStatus
-enum BulkOperationType
-type BulkOperationUserError
-enum BulkOperationUserErrorCode
+type BulkOperationRunQueryPayload {
+  bulkOperation: BulkOperation
+  userErrors: [BulkOperationUserError!]!
+}
+enum BulkOperationStatus {
+  CANCELED
+  CANCELING
+  COMPLETED
+  CREATED
+  EXPIRED
+  FAILED
+  RUNNING
+}
+enum BulkOperationType {
+  QUERY
+  MUTATION
+}
+type BulkOperationUserError implements DisplayableError {
+  code: BulkOperationUserErrorCode
+  field: [String!]
+  message: String!
+}
+enum BulkOperationUserErrorCode {
+  OPERATION_IN_PROGRESS
+  INVALID
+  LIMIT_REACHED
+}
 enum BulkOperationsSortKeys
 type BulkProductResourceFeedbackCreatePayload
 type BulkProductResourceFeedbackCreateUserError
@@ -350,7 +396,8 @@ type CheckoutAndAccountsConfigurationBrandingCheckoutHeader
 input CheckoutAndAccountsConfigurationBrandingCheckoutHeaderInput
 type CheckoutAndAccountsConfigurationBrandingCheckoutSurface
 input CheckoutAndAccountsConfigurationBrandingCheckoutSurfaceInput
-type CheckoutAndAccountsConfigurationBrandingChoiceList
+)sdl",
+        R"sdl(type CheckoutAndAccountsConfigurationBrandingChoiceList
 type CheckoutAndAccountsConfigurationBrandingChoiceListGroup
 input CheckoutAndAccountsConfigurationBrandingChoiceListGroupInput
 input CheckoutAndAccountsConfigurationBrandingChoiceListInput
@@ -363,8 +410,7 @@ input CheckoutAndAccountsConfigurationBrandingComponentsInput
 type CheckoutAndAccountsConfigurationBrandingContainerDivider
 input CheckoutAndAccountsConfigurationBrandingContainerDividerInput
 type CheckoutAndAccountsConfigurationBrandingContent
-)sdl",
-        R"sdl(input CheckoutAndAccountsConfigurationBrandingContentInput
+input CheckoutAndAccountsConfigurationBrandingContentInput
 type CheckoutAndAccountsConfigurationBrandingControl
 type CheckoutAndAccountsConfigurationBrandingControlColorRoles
 input CheckoutAndAccountsConfigurationBrandingControlColorRolesInput
@@ -583,7 +629,8 @@ enum CheckoutBrandingLabelPosition
 type CheckoutBrandingLogo
 input CheckoutBrandingLogoInput
 type CheckoutBrandingMain
-input CheckoutBrandingMainInput
+)sdl",
+        R"sdl(input CheckoutBrandingMainInput
 type CheckoutBrandingMainSection
 input CheckoutBrandingMainSectionInput
 type CheckoutBrandingMerchandiseThumbnail
@@ -603,8 +650,7 @@ type CheckoutBrandingShopifyFont
 input CheckoutBrandingShopifyFontGroupInput
 enum CheckoutBrandingSimpleBorder
 enum CheckoutBrandingSpacing
-)sdl",
-        R"sdl(enum CheckoutBrandingSpacingKeyword
+enum CheckoutBrandingSpacingKeyword
 type CheckoutBrandingTextField
 input CheckoutBrandingTextFieldInput
 type CheckoutBrandingTypography
@@ -851,7 +897,8 @@ type CommentNotSpamPayload
 type CommentNotSpamUserError
 enum CommentNotSpamUserErrorCode
 enum CommentPolicy
-enum CommentSortKeys
+)sdl",
+        R"sdl(enum CommentSortKeys
 type CommentSpamPayload
 type CommentSpamUserError
 enum CommentSpamUserErrorCode
@@ -876,8 +923,7 @@ input CompanyContactInput
 type CompanyContactRemoveFromCompanyPayload
 type CompanyContactRevokeRolePayload
 type CompanyContactRevokeRolesPayload
-)sdl",
-        R"sdl(type CompanyContactRole implements Node
+type CompanyContactRole implements Node
 input CompanyContactRoleAssign
 type CompanyContactRoleAssignment implements Node
 type CompanyContactRoleAssignmentConnection
@@ -1543,7 +1589,8 @@ input CustomerIdentifierInput {
 }
 input CustomerInput {
   addresses: [MailingAddressInput!] @deprecated(reason: "Use the dedicated address mutations (`customerAddressCreate`, `customerAddressUpdate`, `customerAddressDelete`) instead.\n")
-  email: String
+)sdl",
+        R"sdl(  email: String
   firstName: String
   id: ID
   lastName: String
@@ -1569,8 +1616,7 @@ input CustomerMarketingConsentInput {
   optInLevel: CustomerMarketingOptInLevel
   updatedAt: DateTime
   sourceLocationId: ID
-)sdl",
-        R"sdl(}
+}
 enum CustomerMarketingConsentState {
   NEVER_SUBSCRIBED
   PENDING
@@ -1913,7 +1959,8 @@ input DeliveryValueBasedRateCreateInput
 type DeliveryValueBasedRateEdge
 type DeliveryValueBasedRateGroup
 type DeliveryValueBasedRateGroupConnection
-input DeliveryValueBasedRateGroupCreateInput
+)sdl",
+        R"sdl(input DeliveryValueBasedRateGroupCreateInput
 type DeliveryValueBasedRateGroupEdge
 input DeliveryValueBasedRateGroupUpdateInput
 input DeliveryValueBasedRateUpdateInput
@@ -1931,8 +1978,7 @@ type DeliveryWeightBasedRateGroupEdge
 input DeliveryWeightBasedRateGroupUpdateInput
 input DeliveryWeightBasedRateUpdateInput
 input DeliveryWeightConditionInput
-)sdl",
-        R"sdl(type DeliveryZone implements Node
+type DeliveryZone implements Node
 union DepositConfiguration
 input DepositInput
 type DepositPercentage
@@ -2278,7 +2324,8 @@ type FulfillmentOrderReportProgressUserError
 enum FulfillmentOrderReportProgressUserErrorCode
 enum FulfillmentOrderRequestStatus
 type FulfillmentOrderReschedulePayload
-type FulfillmentOrderRescheduleUserError
+)sdl",
+        R"sdl(type FulfillmentOrderRescheduleUserError
 enum FulfillmentOrderRescheduleUserErrorCode
 enum FulfillmentOrderSortKeys
 input FulfillmentOrderSplitInput
@@ -2296,8 +2343,7 @@ enum FulfillmentOrdersRerouteUserErrorCode
 type FulfillmentOrdersSetFulfillmentDeadlinePayload
 type FulfillmentOrdersSetFulfillmentDeadlineUserError
 enum FulfillmentOrdersSetFulfillmentDeadlineUserErrorCode
-)sdl",
-        R"sdl(type FulfillmentOriginAddress
+type FulfillmentOriginAddress
 input FulfillmentOriginAddressInput
 type FulfillmentService
 type FulfillmentServiceCreatePayload
@@ -2366,7 +2412,10 @@ interface HasLocalizationExtensions
 interface HasLocalizedFields
 interface HasMetafieldDefinitions
 interface HasMetafields
-input HasMetafieldsMetafieldIdentifierInput
+input HasMetafieldsMetafieldIdentifierInput {
+  namespace: String
+  key: String!
+}
 interface HasPublishedTranslations
 interface HasStoreCreditAccounts
 type IdentityProviderSubject implements Node
@@ -2638,7 +2687,8 @@ input MarketConditionsChannelsInput
 input MarketConditionsCompanyLocationsInput
 input MarketConditionsInput
 input MarketConditionsLocationsInput
-input MarketConditionsRegionInput
+)sdl",
+        R"sdl(input MarketConditionsRegionInput
 input MarketConditionsRegionsInput
 input MarketConditionsUpdateInput
 type MarketConnection
@@ -2662,8 +2712,7 @@ enum MarketLocalizableResourceType
 type MarketLocalization
 input MarketLocalizationRegisterInput
 type MarketLocalizationsRegisterPayload
-)sdl",
-        R"sdl(type MarketLocalizationsRemovePayload
+type MarketLocalizationsRemovePayload
 type MarketPriceInclusions
 input MarketPriceInclusionsInput
 interface MarketRegion
@@ -3064,7 +3113,8 @@ enum MetafieldOwnerType {
   VALIDATION
   CUSTOMER
   DELIVERY_CUSTOMIZATION
-  DRAFTORDER
+)sdl",
+        R"sdl(  DRAFTORDER
   GIFT_CARD_TRANSACTION
   TRANSFER
   MARKET
@@ -3109,8 +3159,7 @@ type MetafieldsDeletePayload
 input MetafieldsSetInput
 type MetafieldsSetPayload
 type MetafieldsSetUserError
-)sdl",
-        R"sdl(enum MetafieldsSetUserErrorCode
+enum MetafieldsSetUserErrorCode
 type Metaobject implements Node
 type MetaobjectAccess
 input MetaobjectAccessInput
@@ -3220,9 +3269,9 @@ type Mutation {
   blogCreate: BlogCreatePayload @unimplemented
   blogDelete: BlogDeletePayload @unimplemented
   blogUpdate: BlogUpdatePayload @unimplemented
-  bulkOperationCancel: BulkOperationCancelPayload @unimplemented
+  bulkOperationCancel(id: ID!): BulkOperationCancelPayload
   bulkOperationRunMutation: BulkOperationRunMutationPayload @unimplemented
-  bulkOperationRunQuery: BulkOperationRunQueryPayload @unimplemented
+  bulkOperationRunQuery(query: String!, groupObjects: Boolean! = false): BulkOperationRunQueryPayload
   bulkProductResourceFeedbackCreate: BulkProductResourceFeedbackCreatePayload @unimplemented
   carrierServiceCreate: CarrierServiceCreatePayload @unimplemented
   carrierServiceDelete: CarrierServiceDeletePayload @unimplemented
@@ -3311,7 +3360,8 @@ type Mutation {
   customerPaymentMethodGetDuplicationData: CustomerPaymentMethodGetDuplicationDataPayload @unimplemented
   customerPaymentMethodGetUpdateUrl: CustomerPaymentMethodGetUpdateUrlPayload @unimplemented
   customerPaymentMethodPaypalBillingAgreementCreate: CustomerPaymentMethodPaypalBillingAgreementCreatePayload @unimplemented
-  customerPaymentMethodPaypalBillingAgreementUpdate: CustomerPaymentMethodPaypalBillingAgreementUpdatePayload @unimplemented
+)sdl",
+        R"sdl(  customerPaymentMethodPaypalBillingAgreementUpdate: CustomerPaymentMethodPaypalBillingAgreementUpdatePayload @unimplemented
   customerPaymentMethodRemoteCreate: CustomerPaymentMethodRemoteCreatePayload @unimplemented
   customerPaymentMethodRevoke: CustomerPaymentMethodRevokePayload @unimplemented
   customerPaymentMethodSendUpdateEmail: CustomerPaymentMethodSendUpdateEmailPayload @unimplemented
@@ -3320,8 +3370,7 @@ type Mutation {
   customerRequestDataErasure: CustomerRequestDataErasurePayload @unimplemented
   customerSegmentMembersQueryCreate: CustomerSegmentMembersQueryCreatePayload @unimplemented
   customerSendAccountInviteEmail: CustomerSendAccountInviteEmailPayload @unimplemented
-)sdl",
-        R"sdl(  customerSet(input: CustomerSetInput!, identifier: CustomerSetIdentifiers): CustomerSetPayload
+  customerSet(input: CustomerSetInput!, identifier: CustomerSetIdentifiers): CustomerSetPayload
   customerSmsMarketingConsentUpdate(input: CustomerSmsMarketingConsentUpdateInput!): CustomerSmsMarketingConsentUpdatePayload
   customerUpdate(input: CustomerInput!): CustomerUpdatePayload
   customerUpdateDefaultAddress(customerId: ID!, addressId: ID!): CustomerUpdateDefaultAddressPayload
@@ -3467,7 +3516,8 @@ type Mutation {
   locationLocalPickupEnable: LocationLocalPickupEnablePayload @unimplemented
   marketCreate: MarketCreatePayload @unimplemented
   marketCurrencySettingsUpdate: MarketCurrencySettingsUpdatePayload @unimplemented
-  marketDelete: MarketDeletePayload @unimplemented
+)sdl",
+        R"sdl(  marketDelete: MarketDeletePayload @unimplemented
   marketLocalizationsRegister: MarketLocalizationsRegisterPayload @unimplemented
   marketLocalizationsRemove: MarketLocalizationsRemovePayload @unimplemented
   marketRegionDelete: MarketRegionDeletePayload @unimplemented
@@ -3479,8 +3529,7 @@ type Mutation {
   marketWebPresenceUpdate: MarketWebPresenceUpdatePayload @unimplemented
   marketingActivitiesDeleteAllExternal: MarketingActivitiesDeleteAllExternalPayload @unimplemented
   marketingActivityCreate: MarketingActivityCreatePayload @unimplemented
-)sdl",
-        R"sdl(  marketingActivityCreateExternal: MarketingActivityCreateExternalPayload @unimplemented
+  marketingActivityCreateExternal: MarketingActivityCreateExternalPayload @unimplemented
   marketingActivityDeleteExternal: MarketingActivityDeleteExternalPayload @unimplemented
   marketingActivityUpdate: MarketingActivityUpdatePayload @unimplemented
   marketingActivityUpdateExternal: MarketingActivityUpdateExternalPayload @unimplemented
@@ -3641,7 +3690,8 @@ type Mutation {
   serverPixelCreate: ServerPixelCreatePayload @unimplemented
   serverPixelDelete: ServerPixelDeletePayload @unimplemented
   shippingLabelPurchase: ShippingLabelPurchasePayload @unimplemented
-  shippingPackageDelete: ShippingPackageDeletePayload @unimplemented
+)sdl",
+        R"sdl(  shippingPackageDelete: ShippingPackageDeletePayload @unimplemented
   shippingPackageMakeDefault: ShippingPackageMakeDefaultPayload @unimplemented
   shippingPackageUpdate: ShippingPackageUpdatePayload @unimplemented
   shopLocaleDisable: ShopLocaleDisablePayload @unimplemented
@@ -3652,8 +3702,7 @@ type Mutation {
   shopifyPaymentsPayoutAlternateCurrencyCreate: ShopifyPaymentsPayoutAlternateCurrencyCreatePayload @unimplemented
   stagedUploadTargetGenerate: StagedUploadTargetGeneratePayload @unimplemented
   stagedUploadTargetsGenerate: StagedUploadTargetsGeneratePayload @unimplemented
-)sdl",
-        R"sdl(  stagedUploadsCreate: StagedUploadsCreatePayload @unimplemented
+  stagedUploadsCreate: StagedUploadsCreatePayload @unimplemented
   standardMetafieldDefinitionEnable: StandardMetafieldDefinitionEnablePayload @unimplemented
   standardMetaobjectDefinitionEnable: StandardMetaobjectDefinitionEnablePayload @unimplemented
   storeCreditAccountCredit: StoreCreditAccountCreditPayload @unimplemented
@@ -3726,9 +3775,9 @@ type Mutation {
   webPresenceCreate: WebPresenceCreatePayload @unimplemented
   webPresenceDelete: WebPresenceDeletePayload @unimplemented
   webPresenceUpdate: WebPresenceUpdatePayload @unimplemented
-  webhookSubscriptionCreate: WebhookSubscriptionCreatePayload @unimplemented
-  webhookSubscriptionDelete: WebhookSubscriptionDeletePayload @unimplemented
-  webhookSubscriptionUpdate: WebhookSubscriptionUpdatePayload @unimplemented
+  webhookSubscriptionCreate(topic: WebhookSubscriptionTopic!, webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionCreatePayload
+  webhookSubscriptionDelete(id: ID!): WebhookSubscriptionDeletePayload
+  webhookSubscriptionUpdate(id: ID!, webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionUpdatePayload
 }
 type MutationsStagedUploadTargetGenerateUploadParameter
 interface Navigable
@@ -3889,7 +3938,8 @@ type OrderRisk
 type OrderRiskAssessment
 input OrderRiskAssessmentCreateInput
 type OrderRiskAssessmentCreatePayload
-type OrderRiskAssessmentCreateUserError
+)sdl",
+        R"sdl(type OrderRiskAssessmentCreateUserError
 enum OrderRiskAssessmentCreateUserErrorCode
 input OrderRiskAssessmentFactInput
 enum OrderRiskLevel
@@ -3918,8 +3968,7 @@ type OrderUpdatePayload
 input PackageInfoInput
 type Page implements Node
 type PageConnection
-)sdl",
-        R"sdl(input PageCreateInput
+input PageCreateInput
 type PageCreatePayload
 type PageCreateUserError
 enum PageCreateUserErrorCode
@@ -4250,7 +4299,8 @@ input PublicationCreateInput
 enum PublicationCreateInputPublicationDefaultState
 type PublicationCreatePayload
 type PublicationDeletePayload
-type PublicationEdge
+)sdl",
+        R"sdl(type PublicationEdge
 input PublicationInput
 union PublicationOperation
 type PublicationResourceOperation implements Node
@@ -4278,8 +4328,7 @@ type QuantityPricingByVariantUserError
 enum QuantityPricingByVariantUserErrorCode
 type QuantityRule
 type QuantityRuleConnection
-)sdl",
-        R"sdl(type QuantityRuleEdge
+type QuantityRuleEdge
 input QuantityRuleInput
 enum QuantityRuleOriginType
 type QuantityRuleUserError
@@ -4316,7 +4365,7 @@ type QueryRoot {
   blog: Blog @unimplemented
   blogs: BlogConnection @unimplemented
   blogsCount: Count @unimplemented
-  bulkOperation: BulkOperation @unimplemented
+  bulkOperation(id: ID!): BulkOperation
   bulkOperations: BulkOperationConnection @unimplemented
   businessEntities: BusinessEntity @unimplemented
   businessEntity: BusinessEntity @unimplemented
@@ -4368,7 +4417,7 @@ type QueryRoot {
   consentPolicy: ConsentPolicy @unimplemented
   consentPolicyRegions: ConsentPolicyRegion @unimplemented
   currentAppInstallation: AppInstallation @unimplemented
-  currentBulkOperation: BulkOperation @unimplemented
+  currentBulkOperation(type: BulkOperationType = QUERY): BulkOperation @deprecated(reason: "Use `bulkOperations` with status filter instead.")
   currentStaffMember: StaffMember @unimplemented
   customer(id: ID!): Customer
   customerAccountPage: CustomerAccountPage @unimplemented
@@ -4476,7 +4525,8 @@ type QueryRoot {
   orders: OrderConnection @unimplemented
   ordersCount: Count @unimplemented
   page: Page @unimplemented
-  pages: PageConnection @unimplemented
+)sdl",
+        R"sdl(  pages: PageConnection @unimplemented
   pagesCount: Count @unimplemented
   paymentCustomization: PaymentCustomization @unimplemented
   paymentCustomizations: PaymentCustomizationConnection @unimplemented
@@ -4495,8 +4545,7 @@ type QueryRoot {
   productDuplicateJob: ProductDuplicateJob @unimplemented
   productFeed: ProductFeed @unimplemented
   productFeeds: ProductFeedConnection @unimplemented
-)sdl",
-        R"sdl(  productOperation: ProductOperation @unimplemented
+  productOperation: ProductOperation @unimplemented
   productResourceFeedback: ProductResourceFeedback @unimplemented
   productSavedSearches: SavedSearchConnection @unimplemented
   productTags: StringConnection @unimplemented
@@ -4572,9 +4621,9 @@ type QueryRoot {
   validations: ValidationConnection @unimplemented
   webPixel: WebPixel @unimplemented
   webPresences: MarketWebPresenceConnection @unimplemented
-  webhookSubscription: WebhookSubscription @unimplemented
-  webhookSubscriptions: WebhookSubscriptionConnection @unimplemented
-  webhookSubscriptionsCount: Count @unimplemented
+  webhookSubscription(id: ID!): WebhookSubscription
+  webhookSubscriptions(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: WebhookSubscriptionSortKeys = CREATED_AT, query: String, callbackUrl: URL, uri: String, format: WebhookSubscriptionFormat, topics: [WebhookSubscriptionTopic!]): WebhookSubscriptionConnection!
+  webhookSubscriptionsCount(query: String, limit: Int = 10000): Count
 }
 type Refund implements Node
 type RefundAgreement
@@ -4794,7 +4843,8 @@ type SellingPlanEdge
 type SellingPlanFixedBillingPolicy
 input SellingPlanFixedBillingPolicyInput
 type SellingPlanFixedDeliveryPolicy
-input SellingPlanFixedDeliveryPolicyInput
+)sdl",
+        R"sdl(input SellingPlanFixedDeliveryPolicyInput
 enum SellingPlanFixedDeliveryPolicyIntent
 enum SellingPlanFixedDeliveryPolicyPreAnchorBehavior
 type SellingPlanFixedPricingPolicy
@@ -4827,8 +4877,7 @@ input SellingPlanPricingPolicyInput
 type SellingPlanPricingPolicyPercentageValue
 input SellingPlanPricingPolicyValueInput
 type SellingPlanRecurringBillingPolicy
-)sdl",
-        R"sdl(input SellingPlanRecurringBillingPolicyInput
+input SellingPlanRecurringBillingPolicyInput
 type SellingPlanRecurringDeliveryPolicy
 input SellingPlanRecurringDeliveryPolicyInput
 enum SellingPlanRecurringDeliveryPolicyIntent
@@ -5112,7 +5161,8 @@ type SubscriptionBillingCycleUnskipPayload
 type SubscriptionBillingCycleUnskipUserError
 enum SubscriptionBillingCycleUnskipUserErrorCode
 type SubscriptionBillingCycleUserError
-input SubscriptionBillingCyclesDateRangeSelector
+)sdl",
+        R"sdl(input SubscriptionBillingCyclesDateRangeSelector
 input SubscriptionBillingCyclesIndexRangeSelector
 enum SubscriptionBillingCyclesSortKeys
 enum SubscriptionBillingCyclesTargetSelection
@@ -5141,8 +5191,7 @@ enum SubscriptionContractStatusUpdateErrorCode
 type SubscriptionContractStatusUpdateUserError
 enum SubscriptionContractSubscriptionStatus
 type SubscriptionContractUpdatePayload
-)sdl",
-        R"sdl(type SubscriptionContractUserError
+type SubscriptionContractUserError
 enum SubscriptionContractsSortKeys
 type SubscriptionCyclePriceAdjustment
 union SubscriptionDeliveryMethod
@@ -5447,21 +5496,305 @@ type WebPresenceCreatePayload
 type WebPresenceDeletePayload
 input WebPresenceUpdateInput
 type WebPresenceUpdatePayload
-type WebhookEventBridgeEndpoint
-type WebhookHttpEndpoint
-type WebhookPubSubEndpoint
-type WebhookSubscription implements Node
-type WebhookSubscriptionConnection
-type WebhookSubscriptionCreatePayload
-type WebhookSubscriptionDeletePayload
-type WebhookSubscriptionEdge
-union WebhookSubscriptionEndpoint
-enum WebhookSubscriptionFormat
-input WebhookSubscriptionInput
-type WebhookSubscriptionMetafieldIdentifier
-enum WebhookSubscriptionSortKeys
-enum WebhookSubscriptionTopic
-type WebhookSubscriptionUpdatePayload
+type WebhookEventBridgeEndpoint {
+  arn: ARN!
+}
+type WebhookHttpEndpoint {
+  callbackUrl: URL!
+}
+type WebhookPubSubEndpoint {
+  pubSubProject: String!
+  pubSubTopic: String!
+}
+type WebhookSubscription implements LegacyInteroperability & Node {
+  apiVersion: ApiVersion!
+  callbackUrl: URL! @deprecated(reason: "Use `uri` instead.")
+  createdAt: DateTime!
+  endpoint: WebhookSubscriptionEndpoint! @deprecated(reason: "Use `uri` instead.")
+  filter: String
+  format: WebhookSubscriptionFormat!
+  id: ID!
+  includeFields: [String!]!
+  legacyResourceId: UnsignedInt64!
+  metafieldNamespaces: [String!]!
+  metafields: [WebhookSubscriptionMetafieldIdentifier!]!
+  name: String
+  topic: WebhookSubscriptionTopic!
+  updatedAt: DateTime!
+  uri: String!
+}
+type WebhookSubscriptionConnection {
+  edges: [WebhookSubscriptionEdge!]!
+  nodes: [WebhookSubscription!]!
+  pageInfo: PageInfo!
+}
+type WebhookSubscriptionCreatePayload {
+  userErrors: [UserError!]!
+  webhookSubscription: WebhookSubscription
+}
+type WebhookSubscriptionDeletePayload {
+  deletedWebhookSubscriptionId: ID
+  userErrors: [UserError!]!
+}
+type WebhookSubscriptionEdge {
+  cursor: String!
+  node: WebhookSubscription!
+}
+union WebhookSubscriptionEndpoint = WebhookEventBridgeEndpoint | WebhookHttpEndpoint | WebhookPubSubEndpoint
+enum WebhookSubscriptionFormat {
+  JSON
+  XML
+}
+input WebhookSubscriptionInput {
+  format: WebhookSubscriptionFormat
+  includeFields: [String!]
+)sdl",
+        R"sdl(  filter: String
+  metafieldNamespaces: [String!]
+  metafields: [HasMetafieldsMetafieldIdentifierInput!]
+  name: String
+  callbackUrl: URL @deprecated(reason: "Use `uri` instead.")
+  uri: String
+}
+type WebhookSubscriptionMetafieldIdentifier {
+  key: String!
+  namespace: String!
+}
+enum WebhookSubscriptionSortKeys {
+  CREATED_AT
+  ID
+}
+enum WebhookSubscriptionTopic {
+  TAX_SUMMARIES_CREATE
+  APP_UNINSTALLED
+  APP_SCOPES_UPDATE
+  CARTS_CREATE
+  CARTS_UPDATE
+  CHANNELS_DELETE
+  CHECKOUTS_CREATE
+  CHECKOUTS_DELETE
+  CHECKOUTS_UPDATE
+  CUSTOMER_PAYMENT_METHODS_CREATE
+  CUSTOMER_PAYMENT_METHODS_UPDATE
+  CUSTOMER_PAYMENT_METHODS_REVOKE
+  COLLECTION_LISTINGS_ADD
+  COLLECTION_LISTINGS_REMOVE
+  COLLECTION_LISTINGS_UPDATE
+  COLLECTION_PUBLICATIONS_CREATE
+  COLLECTION_PUBLICATIONS_DELETE
+  COLLECTION_PUBLICATIONS_UPDATE
+  COLLECTIONS_CREATE
+  COLLECTIONS_DELETE
+  COLLECTIONS_UPDATE
+  CUSTOMER_GROUPS_CREATE
+  CUSTOMER_GROUPS_DELETE
+  CUSTOMER_GROUPS_UPDATE
+  CUSTOMERS_CREATE
+  CUSTOMERS_DELETE
+  CUSTOMERS_DISABLE
+  CUSTOMERS_ENABLE
+  CUSTOMERS_UPDATE
+  CUSTOMERS_PURCHASING_SUMMARY
+  CUSTOMERS_MARKETING_CONSENT_UPDATE
+  CUSTOMERS_WHATS_APP_MARKETING_CONSENT_UPDATE
+  CUSTOMER_TAGS_ADDED
+  CUSTOMER_TAGS_REMOVED
+  CUSTOMERS_EMAIL_MARKETING_CONSENT_UPDATE
+  DISPUTES_CREATE
+  DISPUTES_UPDATE
+  DRAFT_ORDERS_CREATE
+  DRAFT_ORDERS_DELETE
+  DRAFT_ORDERS_UPDATE
+  FULFILLMENT_EVENTS_CREATE
+  FULFILLMENT_EVENTS_DELETE
+  FULFILLMENTS_CREATE
+  FULFILLMENTS_UPDATE
+  ATTRIBUTED_SESSIONS_FIRST
+  ATTRIBUTED_SESSIONS_LAST
+  ORDER_TRANSACTIONS_CREATE
+  ORDERS_CANCELLED
+  ORDERS_CREATE
+  ORDERS_DELETE
+  ORDERS_EDITED
+  ORDERS_FULFILLED
+  ORDERS_PAID
+  ORDERS_PARTIALLY_FULFILLED
+  ORDERS_UPDATED
+  ORDERS_LINK_REQUESTED
+  FULFILLMENT_ORDERS_MOVED
+  FULFILLMENT_ORDERS_HOLD_RELEASED
+  FULFILLMENT_ORDERS_SCHEDULED_FULFILLMENT_ORDER_READY
+  FULFILLMENT_HOLDS_RELEASED
+  FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE
+  FULFILLMENT_ORDERS_CANCELLED
+  FULFILLMENT_ORDERS_FULFILLMENT_SERVICE_FAILED_TO_COMPLETE
+  FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_REJECTED
+  FULFILLMENT_ORDERS_CANCELLATION_REQUEST_SUBMITTED
+  FULFILLMENT_ORDERS_CANCELLATION_REQUEST_ACCEPTED
+  FULFILLMENT_ORDERS_CANCELLATION_REQUEST_REJECTED
+  FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_SUBMITTED
+  FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_ACCEPTED
+  FULFILLMENT_HOLDS_ADDED
+  FULFILLMENT_ORDERS_LINE_ITEMS_PREPARED_FOR_LOCAL_DELIVERY
+  FULFILLMENT_ORDERS_PLACED_ON_HOLD
+  FULFILLMENT_ORDERS_MERGED
+  FULFILLMENT_ORDERS_SPLIT
+  FULFILLMENT_ORDERS_PROGRESS_REPORTED
+  FULFILLMENT_ORDERS_MANUALLY_REPORTED_PROGRESS_STOPPED
+  PRODUCT_LISTINGS_ADD
+  PRODUCT_LISTINGS_REMOVE
+  PRODUCT_LISTINGS_UPDATE
+  SCHEDULED_PRODUCT_LISTINGS_ADD
+  SCHEDULED_PRODUCT_LISTINGS_UPDATE
+  SCHEDULED_PRODUCT_LISTINGS_REMOVE
+  PRODUCT_PUBLICATIONS_CREATE
+  PRODUCT_PUBLICATIONS_DELETE
+  PRODUCT_PUBLICATIONS_UPDATE
+  PRODUCTS_CREATE
+  PRODUCTS_DELETE
+  PRODUCTS_UPDATE
+  REFUNDS_CREATE
+  SEGMENTS_CREATE
+  SEGMENTS_DELETE
+  SEGMENTS_UPDATE
+  SHIPPING_ADDRESSES_CREATE
+  SHIPPING_ADDRESSES_UPDATE
+  SHOP_UPDATE
+  TAX_PARTNERS_UPDATE
+  TAX_SERVICES_CREATE
+  TAX_SERVICES_UPDATE
+  THEMES_CREATE
+  THEMES_DELETE
+  THEMES_PUBLISH
+  THEMES_UPDATE
+  VARIANTS_IN_STOCK
+  VARIANTS_OUT_OF_STOCK
+  INVENTORY_LEVELS_CONNECT
+  INVENTORY_LEVELS_UPDATE
+  INVENTORY_LEVELS_DISCONNECT
+  INVENTORY_ITEMS_CREATE
+  INVENTORY_ITEMS_UPDATE
+  INVENTORY_ITEMS_DELETE
+  LOCATIONS_ACTIVATE
+  LOCATIONS_DEACTIVATE
+  LOCATIONS_CREATE
+  LOCATIONS_UPDATE
+  LOCATIONS_DELETE
+  TENDER_TRANSACTIONS_CREATE
+  APP_PURCHASES_ONE_TIME_UPDATE
+  APP_SUBSCRIPTIONS_APPROACHING_CAPPED_AMOUNT
+  APP_SUBSCRIPTIONS_UPDATE
+  LOCALES_CREATE
+  LOCALES_UPDATE
+  LOCALES_DESTROY
+  MACHINE_TRANSLATION_BATCH_COMPLETED
+  DOMAINS_CREATE
+  DOMAINS_UPDATE
+  DOMAINS_DESTROY
+  SUBSCRIPTION_CONTRACTS_CREATE
+  SUBSCRIPTION_CONTRACTS_UPDATE
+  SUBSCRIPTION_BILLING_CYCLE_EDITS_CREATE
+  SUBSCRIPTION_BILLING_CYCLE_EDITS_UPDATE
+  SUBSCRIPTION_BILLING_CYCLE_EDITS_DELETE
+  PROFILES_CREATE
+  PROFILES_UPDATE
+  PROFILES_DELETE
+  SUBSCRIPTION_BILLING_ATTEMPTS_SUCCESS
+  SUBSCRIPTION_BILLING_ATTEMPTS_FAILURE
+  SUBSCRIPTION_BILLING_ATTEMPTS_CHALLENGED
+  RETURNS_CANCEL
+  RETURNS_CLOSE
+  RETURNS_REOPEN
+  RETURNS_REQUEST
+  RETURNS_APPROVE
+  RETURNS_UPDATE
+  RETURNS_PROCESS
+  RETURNS_DECLINE
+  REVERSE_DELIVERIES_ATTACH_DELIVERABLE
+  REVERSE_FULFILLMENT_ORDERS_DISPOSE
+  PAYMENT_TERMS_CREATE
+  PAYMENT_TERMS_DELETE
+  PAYMENT_TERMS_UPDATE
+  PAYMENT_SCHEDULES_DUE
+  SELLING_PLAN_GROUPS_CREATE
+  SELLING_PLAN_GROUPS_UPDATE
+  SELLING_PLAN_GROUPS_DELETE
+  BULK_OPERATIONS_FINISH
+  PRODUCT_FEEDS_CREATE
+  PRODUCT_FEEDS_UPDATE
+  PRODUCT_FEEDS_INCREMENTAL_SYNC
+  PRODUCT_FEEDS_FULL_SYNC
+  PRODUCT_FEEDS_FULL_SYNC_FINISH
+  MARKETS_CREATE
+  MARKETS_UPDATE
+  MARKETS_DELETE
+  ORDERS_RISK_ASSESSMENT_CHANGED
+  ORDERS_SHOPIFY_PROTECT_ELIGIBILITY_CHANGED
+  FINANCE_KYC_INFORMATION_UPDATE
+  FULFILLMENT_ORDERS_RESCHEDULED
+  PUBLICATIONS_DELETE
+  AUDIT_EVENTS_ADMIN_API_ACTIVITY
+  FULFILLMENT_ORDERS_LINE_ITEMS_PREPARED_FOR_PICKUP
+  COMPANIES_CREATE
+  COMPANIES_UPDATE
+  COMPANIES_DELETE
+  COMPANY_LOCATIONS_CREATE
+  COMPANY_LOCATIONS_UPDATE
+  COMPANY_LOCATIONS_DELETE
+  COMPANY_CONTACTS_CREATE
+  COMPANY_CONTACTS_UPDATE
+  COMPANY_CONTACTS_DELETE
+  CUSTOMERS_MERGE
+  INVENTORY_TRANSFERS_ADD_ITEMS
+  INVENTORY_TRANSFERS_UPDATE_ITEM_QUANTITIES
+  INVENTORY_TRANSFERS_REMOVE_ITEMS
+  INVENTORY_TRANSFERS_READY_TO_SHIP
+  INVENTORY_TRANSFERS_CANCEL
+  INVENTORY_TRANSFERS_COMPLETE
+  INVENTORY_TRANSFERS_UPDATED
+  INVENTORY_SHIPMENTS_DELETE
+  INVENTORY_SHIPMENTS_CREATE
+  INVENTORY_SHIPMENTS_MARK_IN_TRANSIT
+  INVENTORY_SHIPMENTS_UPDATE_TRACKING
+  INVENTORY_SHIPMENTS_ADD_ITEMS
+  INVENTORY_SHIPMENTS_UPDATE_ITEM_QUANTITIES
+  INVENTORY_SHIPMENTS_REMOVE_ITEMS
+  INVENTORY_SHIPMENTS_RECEIVE_ITEMS
+  CUSTOMER_ACCOUNT_SETTINGS_UPDATE
+  CUSTOMER_JOINED_SEGMENT
+  CUSTOMER_LEFT_SEGMENT
+  COMPANY_CONTACT_ROLES_ASSIGN
+  COMPANY_CONTACT_ROLES_REVOKE
+  SUBSCRIPTION_CONTRACTS_ACTIVATE
+  SUBSCRIPTION_CONTRACTS_PAUSE
+  SUBSCRIPTION_CONTRACTS_CANCEL
+  SUBSCRIPTION_CONTRACTS_FAIL
+  SUBSCRIPTION_CONTRACTS_EXPIRE
+  SUBSCRIPTION_BILLING_CYCLES_SKIP
+  SUBSCRIPTION_BILLING_CYCLES_UNSKIP
+  METAOBJECTS_CREATE
+  METAOBJECTS_UPDATE
+  METAOBJECTS_DELETE
+  FINANCE_APP_STAFF_MEMBER_GRANT
+  FINANCE_APP_STAFF_MEMBER_REVOKE
+  FINANCE_APP_STAFF_MEMBER_DELETE
+  FINANCE_APP_STAFF_MEMBER_UPDATE
+  DISCOUNTS_CREATE
+  DISCOUNTS_UPDATE
+  DISCOUNTS_DELETE
+  DISCOUNTS_REDEEMCODE_ADDED
+  DISCOUNTS_REDEEMCODE_REMOVED
+  METAFIELD_DEFINITIONS_CREATE
+  METAFIELD_DEFINITIONS_UPDATE
+  METAFIELD_DEFINITIONS_DELETE
+  DELIVERY_PROMISE_SETTINGS_UPDATE
+  MARKETS_BACKUP_REGION_UPDATE
+  CHECKOUT_AND_ACCOUNTS_CONFIGURATIONS_UPDATE
+}
+type WebhookSubscriptionUpdatePayload {
+  userErrors: [UserError!]!
+  webhookSubscription: WebhookSubscription
+}
 type Weight
 input WeightInput
 enum WeightUnit
