@@ -29,6 +29,8 @@ boost::asio::awaitable<outcome<graphql_result>> client::execute(std::string_view
                                                                 double estimated_cost, priority prio,
                                                                 std::string_view what)
 {
+    if (document_observer_)
+        document_observer_(document);
     json::object body;
     body["query"] = document;
     body["variables"] = std::move(variables);

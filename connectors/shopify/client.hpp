@@ -18,6 +18,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -46,6 +47,8 @@ public:
     const std::string& endpoint() const { return endpoint_; }
     // The version Shopify says it served (X-Shopify-API-Version), empty before the first answer.
     const std::string& served_version() const { return served_version_; }
+    // Test hook: called with every GraphQL document sent (schema validation of all documents we send).
+    void observe_documents(std::function<void(std::string_view)> f) { document_observer_ = std::move(f); }
     // X-Shopify-API-Deprecated-Reason of the latest answer that carried one.
     const std::string& deprecation() const { return deprecation_; }
 
@@ -68,6 +71,7 @@ private:
     std::string served_version_;
     std::string deprecation_;
     std::set<std::string> search_warnings_;
+    std::function<void(std::string_view)> document_observer_;
 };
 
 // A warning when `version` (YYYY-MM) is within 90 days of the end of its support at `now`; empty otherwise.

@@ -48,6 +48,8 @@ public:
     outcome<webhook_hint> interpret_webhook(const inbound_webhook& w) const override;
 
     const settings& config() const { return settings_; }
+    // Test hook: see every GraphQL document this connector sends.
+    void observe_documents(std::function<void(std::string_view)> f) { client_.observe_documents(std::move(f)); }
 
 private:
     outcome<std::vector<record>> read_nodes(const boost::json::value* nodes, std::string_view what);
