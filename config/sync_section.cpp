@@ -250,6 +250,8 @@ sync_settings parse_sync(yaml_section* section, const crm_registration* crm, con
         out.deletes = get_choice(s, "deletes", {delete_policy::keep, delete_policy::propagate}).value_or(out.deletes);
         out.max_changes_per_cycle = s.get_int("max_changes_per_cycle", 1, std::numeric_limits<std::int64_t>::max())
                                         .value_or(out.max_changes_per_cycle);
+        out.reconcile_interval = s.get_duration("reconcile_interval", std::chrono::seconds{1}, std::chrono::hours{24 * 7})
+                                     .value_or(out.reconcile_interval);
         if (auto share = s.get_double("max_share", 0.0, 1.0)) {
             if (*share <= 0.0)
                 s.error("max_share", "must be greater than 0 (a fraction of each API budget, at most 1)");

@@ -37,6 +37,9 @@ struct sync_settings {
     conflict_policy initial_conflict = conflict_policy::newest_wins;
     delete_policy deletes = delete_policy::keep;
     std::int64_t max_changes_per_cycle = 10'000;
+    // How often every source side is read in full (id reconciliation: deletions no feed reports, changes a
+    // lost webhook did not announce).
+    std::chrono::milliseconds reconcile_interval{3'600'000};
     double max_share = 0.8;
     std::vector<field_spec> fields; // the default mapping unless the config lists its own
 };

@@ -206,6 +206,7 @@ int run_daemon(const config& cfg, bool dry_run)
                                                         crm_properties(cfg.sync, true), make_logger(reg->type)});
     engine_settings es;
     es.sync = cfg.sync;
+    es.sweep_interval = cfg.sync.reconcile_interval;
     es.shopify_poll_interval = cfg.shopify.poll_interval;
     es.crm_poll_interval = std::visit([](const auto& s) { return s.poll_interval; }, cfg.crm.settings);
     es.dry_run = dry_run;

@@ -662,7 +662,8 @@ private:
             user_errors = std::move(r.user_errors);
             changed = r.changed;
         }
-        if (changed)
+        // A bulk export reads; only subscription changes count as writes to the shop.
+        if (changed && f.name.starts_with("webhookSubscription"))
             ++out_.writes;
         const type_def& payload = type_of(f);
         return select(payload, payload.name, sel.sub, [&](const field_def& pf, const selection& ps) -> out_value {

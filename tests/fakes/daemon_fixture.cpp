@@ -2,6 +2,8 @@
 
 #include "tests/fakes/http_fetch.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -17,6 +19,7 @@ namespace {
 sandbox::sandbox_options with_test_tokens(sandbox::sandbox_options o)
 {
     o.shopify.access_token = "shpat_e2e";
+    o.shopify.client_secret = "e2e_secret";
     o.hubspot.access_tokens = {"pat-na1-e2e"};
     return o;
 }
@@ -42,7 +45,7 @@ std::string daemon_fixture::write_config(const daemon_config_options& o)
     std::ofstream(path) << fmt::format(R"(state:
   path: {state}
 http:
-  listen: 127.0.0.1:0
+  listen: 127.0.0.1:{port}
 log:
   level: debug
 shopify:
@@ -51,6 +54,7 @@ shopify:
   access_token: shpat_e2e
   client_secret: e2e_secret
   poll_interval: {poll}
+{extra_shopify}
 crm:
   type: hubspot
   base_url: {hubspot}
@@ -63,7 +67,8 @@ sync:
                                        fmt::arg("state", dir_.file("state/state.db")),
                                        fmt::arg("shopify", sandbox_->shopify_url()),
                                        fmt::arg("hubspot", sandbox_->hubspot_url()), fmt::arg("poll", o.poll_interval),
-                                       fmt::arg("direction", o.direction), fmt::arg("extra", o.extra_sync));
+                                       fmt::arg("direction", o.direction), fmt::arg("extra", o.extra_sync),
+                                       fmt::arg("extra_shopify", o.extra_shopify), fmt::arg("port", o.http_port));
     return path;
 }
 
@@ -126,6 +131,13 @@ bool daemon_fixture::wait_status(const std::function<bool(const boost::json::obj
             return s && pred(*s);
         },
         timeout);
+}
+
+std::uint16_t free_port()
+{
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
 }
 
 std::int64_t json_int(const boost::json::object& o, std::string_view key)

@@ -17,8 +17,13 @@ namespace crmsync::test {
 struct daemon_config_options {
     std::string direction = "shopify_to_crm";
     std::string poll_interval = "1s";
-    std::string extra_sync; // more YAML lines under sync:, indented by two spaces
+    std::string extra_sync;    // more YAML lines under sync:, indented by two spaces
+    std::string extra_shopify; // more YAML lines under shopify:, indented by two spaces
+    std::uint16_t http_port = 0;
 };
+
+// A port that was free a moment ago (for configs that must name the daemon's own URL).
+std::uint16_t free_port();
 
 class daemon_fixture {
 public:
@@ -38,6 +43,7 @@ public:
     child_process& process() { return *daemon_; }
     std::string log() const;
 
+    std::uint16_t http_port() const { return http_port_; }
     // The daemon's /status (details), or nullopt when unreachable.
     std::optional<boost::json::object> status();
     // Waits until the status satisfies `pred`; false on timeout.

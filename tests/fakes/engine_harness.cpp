@@ -37,6 +37,7 @@ engine_harness::engine_harness(harness_options opts) : opts_(std::move(opts))
 {
     sandbox::shopify::emulator_options so;
     so.access_token = "shpat_it";
+    so.client_secret = "it_secret";
     shopify_ = std::make_unique<sandbox::shopify::emulator>(system_clock(), so);
     sandbox::hubspot::options ho;
     ho.access_tokens = {"pat-na1-it"};
@@ -47,13 +48,17 @@ engine_harness::engine_harness(harness_options opts) : opts_(std::move(opts))
                                                     [this](http_server_request& r) { return hubspot_->handle(r); });
     if (!shopify_server_->start() || !hubspot_server_->start())
         throw std::runtime_error("cannot start the emulators' servers");
+    // Bulk export files are served by the emulator itself, at its own address.
+    shopify_->set_base_url(fmt::format("http://127.0.0.1:{}", shopify_server_->port()));
     auto yaml = fmt::format(R"(state:
   path: {}
 shopify:
   shop: it.myshopify.com
   base_url: http://127.0.0.1:{}
   access_token: shpat_it
+  client_secret: it_secret
   poll_interval: 1s
+{}
 crm:
   type: hubspot
   base_url: http://127.0.0.1:{}
@@ -61,7 +66,8 @@ crm:
   poll_interval: 1s
 sync:
 {})",
-                            dir_.file("state.db"), shopify_server_->port(), hubspot_server_->port(), opts_.sync_yaml);
+                            dir_.file("state.db"), shopify_server_->port(), opts_.shopify_yaml, hubspot_server_->port(),
+                            opts_.sync_yaml);
     auto parsed = parse_config(yaml, "harness.yaml", [](std::string_view) { return std::nullopt; });
     if (!parsed.value) {
         std::string all;
@@ -91,18 +97,27 @@ void engine_harness::build()
                                                                  system_clock(),
                                                                  shopify_options(cfg_),
                                                                  quiet_logger("shopify"));
+    if (document_observer_)
+        static_cast<shopify::shopify_connector&>(*shopify_conn_).observe_documents(document_observer_);
     const auto* reg = find_crm_connector(cfg_.crm.type);
     crm_conn_ = reg->make(cfg_.crm.settings, connector_env{ioc_.get_executor(), *http_, system_clock(), cfg_.sync.max_share,
                                                            crm_properties(cfg_.sync, false),
                                                            crm_properties(cfg_.sync, true), quiet_logger("hubspot")});
     engine_settings es;
     es.sync = cfg_.sync;
+    es.sweep_interval = cfg_.sync.reconcile_interval;
     es.shopify_poll_interval = opts_.poll_interval;
     es.crm_poll_interval = opts_.poll_interval;
     es.retry = opts_.retry;
     es.seed = 1;
     engine_ = std::make_unique<engine>(ioc_.get_executor(), *store_, *shopify_conn_, *crm_conn_, *mapping_, es,
                                        system_clock(), quiet_logger("engine"));
+}
+
+void engine_harness::observe_shopify_documents(std::function<void(std::string_view)> f)
+{
+    document_observer_ = std::move(f);
+    static_cast<shopify::shopify_connector&>(*shopify_conn_).observe_documents(document_observer_);
 }
 
 void engine_harness::start()

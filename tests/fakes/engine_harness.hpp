@@ -25,6 +25,7 @@ namespace crmsync::test {
 
 struct harness_options {
     std::string sync_yaml = "  direction: shopify_to_crm\n"; // lines under `sync:`
+    std::string shopify_yaml;                                  // more lines under `shopify:`
     retry_policy retry{.base = std::chrono::milliseconds{20}, .cap = std::chrono::milliseconds{200}, .max_attempts = 3};
     std::chrono::milliseconds poll_interval{200};
 };
@@ -39,6 +40,9 @@ public:
     sandbox::hubspot::emulator& hubspot() { return *hubspot_; }
     state_store& store() { return *store_; }
     engine& eng() { return *engine_; }
+    shopify::shopify_connector& shopify_connector() { return static_cast<shopify::shopify_connector&>(*shopify_conn_); }
+    // Called with every GraphQL document the Shopify connector sends, across restarts.
+    void observe_shopify_documents(std::function<void(std::string_view)> f);
     const config& cfg() const { return cfg_; }
 
     // Starts the engine (prepare both connectors, then run).
@@ -72,6 +76,7 @@ private:
     std::unique_ptr<boost::asio::cancellation_signal> cancel_; // one per run: a signal is bound to one operation
     bool running_ = false;
     std::exception_ptr failure_;
+    std::function<void(std::string_view)> document_observer_;
 };
 
 } // namespace crmsync::test
