@@ -1,12 +1,15 @@
 // End to end: the systemd contract — sd_notify messages over a fake NOTIFY_SOCKET, a clean exit on
-// SIGTERM, and the shipped unit passing systemd-analyze verify and the security bar.
+// SIGTERM, and the shipped units (crmsyncd.service, the per-store template crmsyncd@.service) passing
+// systemd-analyze verify and the security bar.
 #include "tests/fakes/daemon_fixture.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -87,27 +90,106 @@ TEST_CASE("a second daemon on the same state file is refused with a clear messag
     CHECK(fx.stop() == 0);
 }
 
-TEST_CASE("the shipped unit verifies and scores 2.0 or better in systemd-analyze security")
+namespace {
+
+std::string read_unit(const std::string& name)
 {
-    if (test::run_command({"/usr/bin/env", "systemd-analyze", "--version"}).status != 0) {
-        MESSAGE("systemd-analyze not available; skipped");
-        return;
-    }
-    test::temp_dir dir;
-    std::ifstream in(std::string(CRMSYNC_SOURCE_DIR) + "/systemd/crmsyncd.service");
+    std::ifstream in(std::string(CRMSYNC_SOURCE_DIR) + "/systemd/" + name);
+    REQUIRE_MESSAGE(in, name);
     std::stringstream ss;
     ss << in.rdbuf();
-    auto unit = ss.str();
-    // Verify against the binary just built rather than an installed one.
+    return ss.str();
+}
+
+// The [Service] lines of a unit, comments and blank lines left out.
+std::vector<std::string> service_lines(const std::string& unit)
+{
+    std::vector<std::string> out;
+    std::istringstream in(unit);
+    bool in_service = false;
+    for (std::string line; std::getline(in, line);) {
+        if (line.starts_with("["))
+            in_service = line == "[Service]";
+        else if (in_service && !line.empty() && !line.starts_with("#"))
+            out.push_back(line);
+    }
+    return out;
+}
+
+bool systemd_analyze_available()
+{
+    if (test::run_command({"/usr/bin/env", "systemd-analyze", "--version"}).status == 0)
+        return true;
+    MESSAGE("systemd-analyze not available; skipped");
+    return false;
+}
+
+// Writes the shipped unit `name` into `dir` with ExecStart pointing at the binary just built (verify
+// checks that the command exists), then runs systemd-analyze verify and security on it. Returns the
+// overall exposure level (a template is rated as the instance "i").
+double verify_and_rate(const test::temp_dir& dir, const std::string& name)
+{
+    auto unit = read_unit(name);
     auto pos = unit.find("/usr/bin/crmsyncd");
     REQUIRE(pos != std::string::npos);
     unit.replace(pos, std::string("/usr/bin/crmsyncd").size(), test::binary_path("crmsyncd"));
-    auto path = dir.file("crmsyncd.service");
+    auto path = dir.file(name);
     std::ofstream(path) << unit;
+
     auto verify = test::run_command({"/usr/bin/env", "systemd-analyze", "verify", path});
     CHECK_MESSAGE(verify.status == 0, verify.output);
     CHECK_MESSAGE(verify.output.empty(), verify.output);
+
+    // --threshold makes the exit status fail above 2.0 as well.
     auto security = test::run_command({"/usr/bin/env", "systemd-analyze", "security", "--offline=yes", "--threshold=20", path});
     CHECK_MESSAGE(security.status == 0, security.output);
-    CHECK(security.output.find("Overall exposure level for crmsyncd.service: 1.") != std::string::npos);
+    static const std::regex overall(R"(Overall exposure level for \S+: (\d+\.\d))");
+    std::smatch m;
+    REQUIRE_MESSAGE(std::regex_search(security.output, m, overall), security.output);
+    return std::stod(m[1].str());
+}
+
+} // namespace
+
+TEST_CASE("the shipped unit verifies and scores 2.0 or better in systemd-analyze security")
+{
+    if (!systemd_analyze_available())
+        return;
+    test::temp_dir dir;
+    auto level = verify_and_rate(dir, "crmsyncd.service");
+    MESSAGE("crmsyncd.service exposure " << level);
+    CHECK(level <= 2.0);
+}
+
+TEST_CASE("the per-store template unit verifies and scores 2.0 or better in systemd-analyze security")
+{
+    if (!systemd_analyze_available())
+        return;
+    test::temp_dir dir;
+    auto level = verify_and_rate(dir, "crmsyncd@.service");
+    MESSAGE("crmsyncd@.service exposure " << level);
+    CHECK(level <= 2.0);
+}
+
+TEST_CASE("the template unit is the single unit per store: config, state and secrets by instance name")
+{
+    auto single = service_lines(read_unit("crmsyncd.service"));
+    auto tmpl = service_lines(read_unit("crmsyncd@.service"));
+    auto has = [&tmpl](const std::string& line) { return std::find(tmpl.begin(), tmpl.end(), line) != tmpl.end(); };
+
+    CHECK(has("ExecStart=/usr/bin/crmsyncd run --config ${CONFIGURATION_DIRECTORY}/%i.yaml"));
+    CHECK(has("StateDirectory=crmsync/%i"));
+    int credentials = 0;
+    for (const auto& line : single) {
+        if (line.starts_with("LoadCredential=")) {
+            // shopify_token:/etc/crmsync/credentials/shopify_token -> .../credentials/%i/shopify_token
+            auto id = line.substr(line.find('=') + 1, line.find(':') - line.find('=') - 1);
+            CHECK_MESSAGE(has("LoadCredential=" + id + ":/etc/crmsync/credentials/%i/" + id), line);
+            ++credentials;
+        } else if (!line.starts_with("ExecStart=") && !line.starts_with("StateDirectory=")) {
+            // Every other setting, the whole hardening among them, is the same in both units.
+            CHECK_MESSAGE(has(line), "crmsyncd@.service lacks: " << line);
+        }
+    }
+    CHECK(credentials == 3);
 }
