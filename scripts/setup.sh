@@ -25,6 +25,8 @@ packages="
   curl
   python3
   systemd
+  dpkg-dev
+  file
 "
 
 missing=""
