@@ -126,6 +126,9 @@ public:
 
     // Largest batch apply() accepts.
     virtual std::size_t max_batch() const = 0;
+    // Ops with the same group travel in one API request; the engine fills each apply() with one group so
+    // that requests are full (HubSpot upserts by e-mail and by customer id are different requests).
+    virtual std::string batch_group(const write_op&) const { return {}; }
     // Applies a batch; one result per op, in any order. Creates must be idempotent (upsert on a unique key)
     // so that a retry after a lost response finds the record instead of duplicating it.
     virtual boost::asio::awaitable<std::vector<write_result>> apply(std::span<const write_op> ops) = 0;

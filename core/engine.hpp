@@ -160,6 +160,8 @@ private:
     boost::asio::awaitable<void> inbox_processor();
     void erase_personal_data(side s, const std::string& id, std::int64_t now);
     boost::asio::awaitable<std::vector<outbox_row>> verify_targets(side target, std::vector<outbox_row> rows);
+    // The write an outbox row asks for, or nullopt (the row is completed) when nothing is left to do.
+    std::optional<write_op> make_op(side target, const outbox_row& row);
     void settle(const outbox_row& row, const write_result& result, side target, std::int64_t now_ms);
     void record_error(side s, const failure& f);
     bool flows(side from, side to) const;

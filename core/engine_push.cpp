@@ -93,6 +93,30 @@ asio::awaitable<std::vector<outbox_row>> engine::verify_targets(side target, std
     co_return rows;
 }
 
+std::optional<write_op> engine::make_op(side target, const outbox_row& row)
+{
+    auto link = store_.link(row.link_id);
+    if (!link) {
+        store_.complete(row.id, row.version);
+        return std::nullopt;
+    }
+    write_op op;
+    op.op_id = row.id;
+    op.target_id = link->id_on(target);
+    op.peer_id = link->id_on(other(target));
+    op.kind = row.kind == write_kind::remove ? write_kind::remove
+              : op.target_id.empty()        ? write_kind::create
+                                            : row.kind;
+    if (op.kind == write_kind::remove && op.target_id.empty()) {
+        store_.complete(row.id, row.version); // nothing left to remove
+        return std::nullopt;
+    }
+    op.fields = mapping_.to_side(target, row.fields);
+    op.prio = row.prio;
+    op.retry = op.kind == write_kind::create && row.attempts > 0;
+    return op;
+}
+
 asio::awaitable<bool> engine::push_once(side target)
 {
     busy_guard busy(*this);
@@ -130,9 +154,43 @@ asio::awaitable<bool> engine::push_once(side target)
             log_->error("{}", guard);
         st.push_guard = guard;
     }
-    auto rows = store_.due(target, now_ms(), conn.max_batch(), held);
+    // One batch group per push, chosen among the due rows of the most urgent priority: the one with the most
+    // rows up to a full batch, ties to the oldest row's. A few batches' worth of rows is read so that
+    // requests are full rather than cut short by rows that travel in other requests anyway; rows of a
+    // smaller group stay at the head of the queue and go as soon as their group is as large.
+    auto rows = store_.due(target, now_ms(), conn.max_batch() * 4, held);
     if (rows.empty())
         co_return false;
+    std::vector<std::optional<write_op>> candidates;
+    std::vector<std::string> groups;
+    std::map<std::string, std::size_t> group_size;
+    for (const auto& row : rows) {
+        candidates.push_back(make_op(target, row));
+        groups.push_back(candidates.back() ? conn.batch_group(*candidates.back()) : std::string());
+        if (candidates.back() && row.prio == rows.front().prio)
+            ++group_size[groups.back()];
+    }
+    std::optional<std::string> group;
+    std::size_t best = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (!candidates[i] || rows[i].prio != rows.front().prio)
+            continue;
+        const auto n = std::min(group_size[groups[i]], conn.max_batch());
+        if (n > best) {
+            best = n;
+            group = groups[i];
+        }
+    }
+    if (!group)
+        co_return true; // every row read was settled by make_op
+    std::vector<write_op> ops;
+    std::vector<outbox_row> chosen;
+    for (std::size_t i = 0; i < rows.size() && ops.size() < conn.max_batch(); ++i)
+        if (candidates[i] && groups[i] == *group && rows[i].prio == rows.front().prio) {
+            ops.push_back(std::move(*candidates[i]));
+            chosen.push_back(std::move(rows[i]));
+        }
+    rows = std::move(chosen);
     if (settings_.verify_before_write && !settings_.dry_run)
         rows = co_await verify_targets(target, std::move(rows));
     // While the verification was awaited the reconciler may have re-planned or cancelled rows, and a dirty
@@ -143,57 +201,30 @@ asio::awaitable<bool> engine::push_once(side target)
         auto link = store_.link(r.link_id);
         return !current || current->version != r.version || (link && link->dirty);
     });
-    if (rows.empty()) {
+    std::map<std::int64_t, const outbox_row*> by_id;
+    for (const auto& row : rows)
+        by_id.emplace(row.id, &row);
+    std::erase_if(ops, [&](const write_op& op) { return !by_id.contains(op.op_id); });
+    if (ops.empty()) {
         reconcile_wakeup_->notify();
         co_return false;
     }
-
-    std::vector<write_op> ops;
-    std::map<std::int64_t, const outbox_row*> by_id;
-    ops.reserve(rows.size());
-    for (const auto& row : rows) {
-        auto link = store_.link(row.link_id);
-        if (!link) {
-            store_.complete(row.id, row.version);
-            continue;
-        }
-        write_op op;
-        op.op_id = row.id;
-        op.target_id = link->id_on(target);
-        op.peer_id = link->id_on(other(target));
-        op.kind = row.kind == write_kind::remove ? write_kind::remove
-                  : op.target_id.empty()        ? write_kind::create
-                                                : row.kind;
-        if (op.kind == write_kind::remove && op.target_id.empty()) {
-            store_.complete(row.id, row.version); // nothing left to remove
-            continue;
-        }
-        op.fields = mapping_.to_side(target, row.fields);
-        op.prio = row.prio;
-        op.retry = op.kind == write_kind::create && row.attempts > 0;
-        if (log_->should_log(spdlog::level::debug)) {
-            std::vector<std::string> names;
-            for (const auto& [k, v] : row.fields)
-                names.push_back(k);
-            log_->debug("link {}: {} {} record {} for {} (attempt {}): {}", row.link_id, kind_name(op.kind),
-                        to_string(target), op.target_id, op.peer_id, row.attempts + 1, fmt::join(names, ","));
-        }
-        by_id.emplace(row.id, &row);
-        ops.push_back(std::move(op));
-    }
-    if (ops.empty())
-        co_return true;
-    if (settings_.dry_run) {
+    const bool dry = settings_.dry_run;
+    if (dry || log_->should_log(spdlog::level::debug))
         for (const auto& op : ops) {
             const auto* row = by_id.at(op.op_id);
             std::vector<std::string> names;
             for (const auto& [k, v] : row->fields)
                 names.push_back(k);
-            log_->info("dry run: would {} {} record for link {} ({})", kind_name(op.kind), to_string(target),
-                       row->link_id, fmt::join(names, ", "));
+            if (dry)
+                log_->info("dry run: would {} {} record for link {} ({})", kind_name(op.kind), to_string(target),
+                           row->link_id, fmt::join(names, ", "));
+            else
+                log_->debug("link {}: {} {} record {} for {} (attempt {}): {}", row->link_id, kind_name(op.kind),
+                            to_string(target), op.target_id, op.peer_id, row->attempts + 1, fmt::join(names, ","));
         }
+    if (dry)
         co_return false;
-    }
 
     auto results = co_await conn.apply(ops);
     ++heartbeat_;

@@ -128,13 +128,21 @@ std::chrono::milliseconds window_budget::delay(double cost, steady_time now) con
 void window_budget::spend(double cost, steady_time now)
 {
     expire(now);
-    uses_.push_back({now, cost, true});
+    uses_.push_back({now, cost, true, true});
     if (daily_remaining_)
         *daily_remaining_ = std::max(0.0, *daily_remaining_ - cost);
 }
 
 void window_budget::observe(const budget_observation& o, steady_time now)
 {
+    // A response: the server counted one of our requests at some instant before now. Counting it from now
+    // on is the safe side — stamped at sending, it would leave our window before it leaves the server's,
+    // and the next request sent then would be refused.
+    if (auto it = std::find_if(uses_.begin(), uses_.end(), [](const use& u) { return u.in_flight; }); it != uses_.end()) {
+        const double count = it->count;
+        uses_.erase(it);
+        uses_.push_back({now, count, true, false});
+    }
     if (o.window_max && *o.window_max > 0)
         max_ = *o.window_max;
     if (o.window_interval && o.window_interval->count() > 0)

@@ -100,6 +100,7 @@ private:
         steady_time at;
         double count;
         bool ours;
+        bool in_flight = false; // stamped when sent; the server counts it on arrival, later
     };
     void expire(steady_time now) const;
     double used(steady_time now, bool ours_only) const;

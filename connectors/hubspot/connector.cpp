@@ -252,69 +252,105 @@ boost::asio::awaitable<void> hubspot_connector::write_batch(std::string_view ver
                            {}});
 }
 
+namespace {
+
+// The request a write travels in. A create is an upsert keyed on the e-mail or, without one, on the unique
+// shopify_customer_id; a retried create is a plain create on that key (it must not overwrite what an
+// earlier, applied attempt left — a person may have edited it since — and "Existing ID" links instead);
+// a create without either key travels alone, since a batch create fails whole on one bad input.
+struct request_kind {
+    std::string verb;        // upsert | create | update | archive
+    std::string id_property; // upsert/create key: email | shopify_customer_id | "" (none)
+    std::string key;         // the op's value of that key
+    bool operator==(const request_kind& o) const { return verb == o.verb && id_property == o.id_property; }
+};
+
+request_kind request_of(const write_op& op)
+{
+    switch (op.kind) {
+    case write_kind::update: return {"update", "", op.target_id};
+    case write_kind::remove: return {"archive", "", op.target_id};
+    case write_kind::create: break;
+    }
+    auto field = [&](std::string_view k) {
+        auto it = op.fields.find(k);
+        return it == op.fields.end() ? std::string() : it->second;
+    };
+    const std::string verb = op.retry ? "create" : "upsert";
+    if (auto email = normalize_email(field("email")); !email.empty())
+        return {verb, "email", email};
+    if (auto cid = field("shopify_customer_id"); !cid.empty())
+        return {verb, "shopify_customer_id", cid};
+    return {"create", "", ""};
+}
+
+} // namespace
+
+std::string hubspot_connector::batch_group(const write_op& op) const
+{
+    auto k = request_of(op);
+    if (k.verb == "create" && k.id_property.empty())
+        return fmt::format("create:{}", op.op_id);
+    return k.verb + ":" + k.id_property;
+}
+
 boost::asio::awaitable<std::vector<write_result>> hubspot_connector::apply(std::span<const write_op> ops)
 {
     std::vector<write_result> out;
-    std::vector<batch_input> by_email, by_customer_id, retry_email, retry_customer_id, creates, updates, archives;
+    std::vector<std::pair<request_kind, std::vector<batch_input>>> requests; // in first-seen order
     std::set<std::string, std::less<>> keys;
     for (const auto& op : ops) {
-        auto field = [&](std::string_view k) {
-            auto it = op.fields.find(k);
-            return it == op.fields.end() ? std::string() : it->second;
-        };
-        switch (op.kind) {
-        case write_kind::create: {
-            auto email = normalize_email(field("email"));
-            auto cid = field("shopify_customer_id");
-            std::string key = !email.empty() ? "email:" + email : (!cid.empty() ? "cid:" + cid : "");
-            if (!key.empty() && !keys.insert(key).second) {
-                // Two creates for one key in one request would race inside HubSpot; the engine sends the
-                // second one again later, when the first has settled.
-                out.push_back({op.op_id, retryable("another create for the same key is in this batch"), {}, {}});
-                break;
-            }
-            // A retried create must not overwrite what an earlier, applied attempt left (a person may have
-            // edited it since): a plain create answers "Existing ID" for a taken key instead of updating.
-            auto& bucket = !email.empty() ? (op.retry ? retry_email : by_email)
-                           : !cid.empty() ? (op.retry ? retry_customer_id : by_customer_id)
-                                          : creates;
-            bucket.push_back({&op, !email.empty() ? email : cid});
-            break;
+        auto k = request_of(op);
+        if (op.kind == write_kind::create && !k.key.empty() && !keys.insert(k.id_property + ":" + k.key).second) {
+            // Two creates for one key in one request would race inside HubSpot; the engine sends the second
+            // one again later, when the first has settled.
+            out.push_back({op.op_id, retryable("another create for the same key is in this batch"), {}, {}});
+            continue;
         }
-        case write_kind::update: updates.push_back({&op, op.target_id}); break;
-        case write_kind::remove: archives.push_back({&op, op.target_id}); break;
-        }
+        auto it = std::find_if(requests.begin(), requests.end(), [&](const auto& r) { return r.first == k; });
+        if (it == requests.end() || (k.verb == "create" && k.id_property.empty()))
+            it = requests.insert(requests.end(), {k, {}});
+        it->second.push_back({&op, k.key});
     }
-    if (!by_email.empty())
-        co_await write_batch("upsert", "email", std::move(by_email), out);
-    if (!by_customer_id.empty())
-        co_await write_batch("upsert", "shopify_customer_id", std::move(by_customer_id), out);
-    if (!retry_email.empty())
-        co_await write_batch("create", "email", std::move(retry_email), out);
-    if (!retry_customer_id.empty())
-        co_await write_batch("create", "shopify_customer_id", std::move(retry_customer_id), out);
-    for (auto& c : creates) {
-        std::vector<batch_input> one(1, c);
-        co_await write_batch("create", "", std::move(one), out);
-    }
-    if (!updates.empty())
-        co_await write_batch("update", "", std::move(updates), out);
-    for (const auto& a : archives) {
-        auto path = fmt::format("{}/{}", client_.objects_path(), a.key);
-        auto what = fmt::format("archive contact {}", a.key);
-        auto r = co_await client_.call("DELETE", std::move(path), {}, endpoint_class::standard, a.op->prio, what);
-        if (!r)
-            out.push_back({a.op->op_id, r.error(), {}, {}});
-        else if (r->status == 204 || r->status == 200 || r->status == 404)
-            out.push_back({a.op->op_id, std::nullopt, a.key, {}});
+    for (auto& [k, inputs] : requests) {
+        if (k.verb == "archive")
+            co_await archive_batch(std::move(inputs), out);
         else
-            out.push_back({a.op->op_id,
-                           permanent(fmt::format("HubSpot archive of contact {}: HTTP {}: {}", a.key, r->status,
-                                                 error_message(r->body))),
+            co_await write_batch(k.verb, k.id_property, std::move(inputs), out);
+    }
+    co_return out;
+}
+
+// Archives through batch/archive, which answers 204 for the whole batch: ids that are gone already are
+// archived as far as we are concerned.
+boost::asio::awaitable<void> hubspot_connector::archive_batch(std::vector<batch_input> inputs,
+                                                              std::vector<write_result>& out)
+{
+    json::array arr;
+    priority prio = priority::backfill;
+    for (const auto& in : inputs) {
+        arr.push_back(json::object{{"id", in.key}});
+        prio = std::min(prio, in.op->prio);
+    }
+    json::object request;
+    request["inputs"] = std::move(arr);
+    const std::string what = fmt::format("batch archive of {}", inputs.size());
+    auto path = client_.objects_path() + "/batch/archive";
+    auto r = co_await client_.call("POST", std::move(path), json::serialize(request), endpoint_class::standard, prio,
+                                   what);
+    for (const auto& in : inputs) {
+        if (!r)
+            out.push_back({in.op->op_id, r.error(), {}, {}});
+        else if (r->status == 204 || r->status == 200)
+            out.push_back({in.op->op_id, std::nullopt, in.key, {}});
+        else
+            out.push_back({in.op->op_id,
+                           permanent(fmt::format("HubSpot archive of contact {}: HTTP {}: {}", in.key, r->status,
+                                                 error_message(r->body)),
+                                     r->status),
                            {},
                            {}});
     }
-    co_return out;
 }
 
 } // namespace crmsync::hubspot

@@ -40,6 +40,7 @@ public:
                                                                      priority prio) override;
     boost::asio::awaitable<outcome<id_page>> list_ids(std::string page) override;
     std::size_t max_batch() const override { return 100; }
+    std::string batch_group(const write_op& op) const override;
     boost::asio::awaitable<std::vector<write_result>> apply(std::span<const write_op> ops) override;
     std::vector<const request_gate*> gates() const override { return {window_gate_.get(), search_gate_.get()}; }
 
@@ -48,6 +49,7 @@ private:
         const write_op* op;
         std::string key; // the id HubSpot echoes for this input (record id or idProperty value)
     };
+    boost::asio::awaitable<void> archive_batch(std::vector<batch_input> inputs, std::vector<write_result>& out);
     boost::asio::awaitable<void> write_batch(std::string_view verb, std::string_view id_property,
                                              std::vector<batch_input> inputs, std::vector<write_result>& out);
     boost::asio::awaitable<outcome<void>> ensure_group();

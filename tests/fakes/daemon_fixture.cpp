@@ -47,7 +47,7 @@ std::string daemon_fixture::write_config(const daemon_config_options& o)
 http:
   listen: 127.0.0.1:{port}
 log:
-  level: debug
+  level: {log_level}
 shopify:
   shop: e2e.myshopify.com
   base_url: {shopify}
@@ -60,6 +60,7 @@ crm:
   base_url: {hubspot}
   access_token: pat-na1-e2e
   poll_interval: {poll}
+{extra_crm}
 sync:
   direction: {direction}
 {extra}
@@ -68,7 +69,8 @@ sync:
                                        fmt::arg("shopify", sandbox_->shopify_url()),
                                        fmt::arg("hubspot", sandbox_->hubspot_url()), fmt::arg("poll", o.poll_interval),
                                        fmt::arg("direction", o.direction), fmt::arg("extra", o.extra_sync),
-                                       fmt::arg("extra_shopify", o.extra_shopify), fmt::arg("port", o.http_port));
+                                       fmt::arg("extra_shopify", o.extra_shopify), fmt::arg("port", o.http_port),
+                                       fmt::arg("extra_crm", o.extra_crm), fmt::arg("log_level", o.log_level));
     return path;
 }
 

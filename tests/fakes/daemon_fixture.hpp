@@ -19,6 +19,8 @@ struct daemon_config_options {
     std::string poll_interval = "1s";
     std::string extra_sync;    // more YAML lines under sync:, indented by two spaces
     std::string extra_shopify; // more YAML lines under shopify:, indented by two spaces
+    std::string extra_crm;     // more YAML lines under crm:, indented by two spaces
+    std::string log_level = "debug";
     std::uint16_t http_port = 0;
 };
 

@@ -10,14 +10,21 @@ namespace crmsync::test {
 
 std::optional<http_response> http_fetch(http_request req)
 {
-    boost::asio::io_context ioc;
-    auto client = make_http_client(ioc.get_executor());
+    // One client per thread: a client loads the system CA store, which costs milliseconds, and tests poll.
+    // No connection reuse, so that a restarted daemon on the same port is never met on a stale connection.
+    thread_local boost::asio::io_context ioc;
+    thread_local auto client = [] {
+        http_client_settings s;
+        s.max_idle_per_host = 0;
+        return make_http_client(ioc.get_executor(), s);
+    }();
     std::optional<http_response> out;
     boost::asio::co_spawn(ioc, client->send(std::move(req)),
                           [&](std::exception_ptr e, boost::system::result<http_response> r) {
                               if (!e && r)
                                   out = std::move(*r);
                           });
+    ioc.restart();
     ioc.run();
     return out;
 }

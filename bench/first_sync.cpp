@@ -1,0 +1,179 @@
+// First sync of N Shopify customers to HubSpot: the real crmsyncd against the in-process sandbox, with
+// the emulated limits on (Shopify bucket 2,000 points at 100/s, HubSpot 100 requests per 10 s) or off.
+// Prints the wall time, the minimum the limits allow for the same work, requests and throttled answers
+// per side, and the daemon's peak RSS, CPU time and state database size.
+//
+//   build/release/bench/bench_first_sync [--customers 20000] [--limits on|off] [--max-share 1.0]
+//                                        [--poll 5s] [--timeout 900] [--log-level info] [--print-log]
+#include "tests/fakes/daemon_fixture.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+using namespace crmsync;
+using namespace std::chrono;
+
+namespace {
+
+struct args {
+    std::size_t customers = 20'000;
+    bool limits = true;
+    double max_share = 1.0;
+    std::string poll = "5s";
+    seconds timeout{900};
+    std::string log_level = "info";
+    bool print_log = false;
+};
+
+args parse(int argc, char** argv)
+{
+    args a;
+    for (int i = 1; i < argc; ++i) {
+        std::string k = argv[i];
+        auto v = [&]() -> std::string {
+            if (i + 1 >= argc)
+                throw std::runtime_error(k + " needs a value");
+            return argv[++i];
+        };
+        if (k == "--customers")
+            a.customers = std::stoul(v());
+        else if (k == "--limits")
+            a.limits = v() == "on";
+        else if (k == "--max-share")
+            a.max_share = std::stod(v());
+        else if (k == "--poll")
+            a.poll = v();
+        else if (k == "--log-level")
+            a.log_level = v();
+        else if (k == "--print-log")
+            a.print_log = true;
+        else if (k == "--timeout")
+            a.timeout = seconds{std::stol(v())};
+        else
+            throw std::runtime_error("unknown option " + k);
+    }
+    return a;
+}
+
+// A field of /proc/PID/status in kB (VmHWM = peak resident set).
+long proc_status_kb(pid_t pid, const std::string& key)
+{
+    std::ifstream in(fmt::format("/proc/{}/status", pid));
+    std::string line;
+    while (std::getline(in, line))
+        if (line.starts_with(key + ":"))
+            return std::stol(line.substr(key.size() + 1));
+    return -1;
+}
+
+// User + system CPU seconds of a live process.
+double proc_cpu_seconds(pid_t pid)
+{
+    std::ifstream in(fmt::format("/proc/{}/stat", pid));
+    std::string all((std::istreambuf_iterator<char>(in)), {});
+    std::istringstream rest(all.substr(all.rfind(')') + 2));
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; rest >> field; ++i) {
+        if (i == 14)
+            utime = std::stol(field);
+        if (i == 15) {
+            stime = std::stol(field);
+            break;
+        }
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+try {
+    const args a = parse(argc, argv);
+    sandbox::sandbox_options so;
+    so.shopify.limits.enabled = a.limits;
+    so.hubspot.limits.enabled = a.limits;
+    test::daemon_fixture fx(so);
+    fx.sandbox().seed_people(a.customers, 0, 0, 1);
+
+    test::daemon_config_options co;
+    co.poll_interval = a.poll;
+    co.log_level = a.log_level;
+    co.extra_sync = fmt::format("  max_share: {}", a.max_share);
+    const auto config = fx.write_config(co);
+
+    const auto t0 = steady_clock::now();
+    fx.start(config);
+    const pid_t pid = fx.process().pid();
+    long hwm_kb = 0;
+    double cpu = 0;
+    bool done = fx.wait_status(
+        [&](const boost::json::object& s) {
+            hwm_kb = std::max(hwm_kb, proc_status_kb(pid, "VmHWM"));
+            cpu = proc_cpu_seconds(pid);
+            return test::json_int(s, "links") == static_cast<std::int64_t>(a.customers) && test::json_int(s, "pending") == 0;
+        },
+        a.timeout);
+    const double wall = duration<double>(steady_clock::now() - t0).count();
+    if (!done) {
+        std::cerr << "first sync did not finish within " << a.timeout.count() << " s\n" << fx.log().substr(0, 20'000);
+        return 1;
+    }
+    hwm_kb = std::max(hwm_kb, proc_status_kb(pid, "VmHWM"));
+    cpu = proc_cpu_seconds(pid);
+    const auto shop = fx.sandbox().shopify().stats();
+    const auto hub = fx.sandbox().hubspot().stats();
+    fx.stop();
+    if (a.print_log)
+        std::cout << fx.log();
+    std::uintmax_t db_bytes = 0;
+    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(config).parent_path() / "state"))
+        if (e.is_regular_file() && e.path().filename().string().starts_with("state.db"))
+            db_bytes += e.file_size();
+
+    std::uint64_t hub_throttled = 0;
+    for (const auto& [policy, n] : hub.throttled)
+        hub_throttled += n;
+
+    // The minimum the limits allow for this work. The first sync reads all of Shopify before it creates
+    // anyone (design.md §5): a bulk export at the emulated export speed, then HubSpot's writes, of which a
+    // rolling window admits `window` per 10 s (the first window is full when the writes start).
+    const auto& bulk = so.shopify.bulk;
+    const double scan = duration<double>(bulk.start_delay).count() + static_cast<double>(a.customers) / bulk.objects_per_second;
+    const double writes = std::ceil(static_cast<double>(a.customers) / 100.0);
+    auto write_time = [&](double window) { return std::floor((writes - 1) / window) * 10.0; };
+    const double bound_api = a.limits ? scan + write_time(100) : 0;
+    const double bound_share = a.limits ? scan + write_time(std::floor(100 * a.max_share)) : 0;
+
+    fmt::print("first sync: {} customers, limits {}, max_share {}\n", a.customers, a.limits ? "on" : "off", a.max_share);
+    fmt::print("  wall time               {:.1f} s\n", wall);
+    if (a.limits) {
+        fmt::print("  bound (API limits)      {:.1f} s = bulk export {:.1f} s + {} HubSpot batch writes at 100 per 10 s\n",
+                   bound_api, scan, writes);
+        fmt::print("  bound (at max_share)    {:.1f} s\n", bound_share);
+        fmt::print("  efficiency vs API bound {:.0f} %\n", 100.0 * bound_api / wall);
+    }
+    fmt::print("  shopify requests        {} (throttled {}, {:.2f} %), cost spent {}\n", shop.requests, shop.throttled,
+               shop.requests ? 100.0 * static_cast<double>(shop.throttled) / static_cast<double>(shop.requests) : 0.0,
+               shop.cost_spent);
+    fmt::print("  hubspot requests        {} (429 {}, {:.2f} %), writes {}, searches {}\n", hub.requests, hub_throttled,
+               hub.requests ? 100.0 * static_cast<double>(hub_throttled) / static_cast<double>(hub.requests) : 0.0,
+               hub.writes, hub.searches);
+    fmt::print("  daemon peak RSS         {:.1f} MB\n", static_cast<double>(hwm_kb) / 1024.0);
+    fmt::print("  daemon CPU              {:.2f} s ({:.0f} us per record)\n", cpu,
+               1e6 * cpu / static_cast<double>(a.customers));
+    fmt::print("  state db                {:.1f} MB ({:.0f} bytes per person)\n", static_cast<double>(db_bytes) / 1e6,
+               static_cast<double>(db_bytes) / static_cast<double>(a.customers));
+    return 0;
+} catch (const std::exception& e) {
+    std::cerr << "bench_first_sync: " << e.what() << "\n";
+    return 2;
+}
