@@ -1,7 +1,12 @@
 #include "sandbox/shopify/addresses.hpp"
 
+#include "sandbox/shopify/countries.hpp"
 #include "sandbox/shopify/formats.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -25,36 +30,6 @@ std::optional<std::string> trimmed(const json::object& o, const char* key)
     if (b == std::string::npos)
         return std::nullopt;
     return s->substr(b, s->find_last_not_of(" \t\r\n") - b + 1);
-}
-
-// Names Shopify shows for the codes people usually send (countryCode/provinceCode inputs).
-std::optional<std::string> country_name(const std::string& code)
-{
-    static const std::pair<const char*, const char*> names[] = {
-        {"CA", "Canada"}, {"US", "United States"}, {"GB", "United Kingdom"}, {"DE", "Germany"}, {"FR", "France"},
-        {"AU", "Australia"}, {"DK", "Denmark"}, {"NL", "Netherlands"}, {"ES", "Spain"}, {"IT", "Italy"},
-        {"MX", "Mexico"}, {"JP", "Japan"}, {"IE", "Ireland"}, {"NZ", "New Zealand"}, {"SE", "Sweden"}};
-    for (const auto& [c, n] : names)
-        if (code == c)
-            return std::string(n);
-    return std::nullopt;
-}
-
-// Canada's list is complete (provinces and territories), so an unknown Canadian code is refused;
-// elsewhere only common codes are named and the others are kept as given.
-std::optional<std::string> province_name(const std::string& country, const std::string& code)
-{
-    static const std::tuple<const char*, const char*, const char*> names[] = {
-        {"CA", "AB", "Alberta"}, {"CA", "BC", "British Columbia"}, {"CA", "MB", "Manitoba"}, {"CA", "NB", "New Brunswick"},
-        {"CA", "NL", "Newfoundland and Labrador"}, {"CA", "NS", "Nova Scotia"}, {"CA", "NT", "Northwest Territories"},
-        {"CA", "NU", "Nunavut"}, {"CA", "ON", "Ontario"}, {"CA", "PE", "Prince Edward Island"}, {"CA", "QC", "Quebec"},
-        {"CA", "SK", "Saskatchewan"}, {"CA", "YT", "Yukon"},
-        {"US", "CA", "California"}, {"US", "NY", "New York"}, {"US", "TX", "Texas"}, {"US", "WA", "Washington"},
-        {"US", "FL", "Florida"}, {"US", "IL", "Illinois"}, {"US", "MA", "Massachusetts"}, {"US", "OR", "Oregon"}};
-    for (const auto& [c, p, n] : names)
-        if (country == c && code == p)
-            return std::string(n);
-    return std::nullopt;
 }
 
 void user_error(json::array& out, std::vector<std::string> field, std::string message)
@@ -83,6 +58,21 @@ const text_field text_fields[] = {
     {"phone", "Phone", &mailing_address::phone, false},
 };
 
+// Digits and separators only, in Canada or the United States: the number behind "+1".
+std::optional<std::string> local_nanp(const std::string& raw, const std::string& country)
+{
+    if (country != "CA" && country != "US")
+        return std::nullopt;
+    std::string digits;
+    for (char ch : raw) {
+        if (std::isdigit(static_cast<unsigned char>(ch)))
+            digits += ch;
+        else if (!std::strchr(" -().", ch))
+            return std::nullopt;
+    }
+    return digits.empty() ? std::nullopt : std::optional<std::string>("+1" + digits);
+}
+
 bool has_html_tag(const std::string& s)
 {
     auto lt = s.find('<');
@@ -100,9 +90,46 @@ bool has_emoji(const std::string& s)
     return false;
 }
 
-// Applies the keys present in `in` onto `a` (a blank value clears), validating as Shopify does;
-// names left empty are the customer's. Errors go to `errors` with paths under "address".
-void apply_input(const json::object& in, mailing_address& a, const customer& owner, json::array& errors)
+// The country and province keys of `in` onto `a`. A code wins over a name; a name alone must name
+// a country. Zones are checked where their list is complete and dropped where there are none.
+void apply_place(const json::object& in, mailing_address& a, const address_error& error)
+{
+    if (in.contains("countryCode") || in.contains("country")) {
+        auto code = trimmed(in, "countryCode");
+        auto name = trimmed(in, "country");
+        if (!code && name)
+            code = country_code_of(*name);
+        if (code && country_name(*code)) {
+            a.country_code = code;
+            a.country = country_name(*code);
+        } else if (code || name) {
+            error("country", "Country is invalid");
+        } else {
+            a.country_code.reset();
+            a.country.reset();
+        }
+    }
+    if (in.contains("provinceCode") || in.contains("province")) {
+        a.province_code = trimmed(in, "provinceCode");
+        a.province = a.province_code ? a.province_code : trimmed(in, "province");
+    }
+    zone_rule rule = a.country_code ? zones_of(*a.country_code) : zone_rule::unchecked;
+    if (rule == zone_rule::none) {
+        a.province_code.reset();
+        a.province.reset();
+    } else if (rule == zone_rule::checked && (a.province_code || a.province)) {
+        if (auto code = zone_code_of(*a.country_code, a.province_code.value_or(*a.province))) {
+            a.province_code = code;
+            a.province = zone_name(*a.country_code, *code);
+        } else {
+            error("province", "Province is invalid");
+        }
+    }
+}
+
+} // namespace
+
+void apply_address_input(const json::object& in, mailing_address& a, const customer& owner, const address_error& error)
 {
     for (const auto& f : text_fields) {
         if (!in.contains(f.key))
@@ -111,47 +138,33 @@ void apply_input(const json::object& in, mailing_address& a, const customer& own
         if (v) {
             std::string label = f.label;
             if (v->size() > 255)
-                user_error(errors, {"address", f.key}, label + " is too long (maximum is 255 characters)");
+                error(f.key, label + " is too long (maximum is 255 characters)");
             else if (has_html_tag(*v))
-                user_error(errors, {"address", f.key}, label + " cannot contain HTML tags");
+                error(f.key, label + " cannot contain HTML tags");
             else if (f.refuses_urls && has_url(*v))
-                user_error(errors, {"address", f.key}, label + " cannot contain URL");
+                error(f.key, label + " cannot contain URL");
             else if (has_emoji(*v))
-                user_error(errors, {"address", f.key}, label + " cannot contain emojis");
+                error(f.key, label + " cannot contain emojis");
         }
-        // A phone that does not parse is stored as typed (fixture addressUpdateRawFallbackPhone).
+        // A phone that does not parse is stored as typed (fixture addressUpdateRawFallbackPhone),
+        // except a local number of the address's +1 country ("450-4538" became "+14504538").
         if (v && f.member == &mailing_address::phone)
-            v = normalise_phone(*v).value_or(*v);
+            v = normalise_phone(*v).value_or(local_nanp(*v, a.country_code.value_or(str(in, "countryCode").value_or(""))).value_or(*v));
         a.*f.member = std::move(v);
     }
-    if (in.contains("countryCode") || in.contains("country")) {
-        auto code = trimmed(in, "countryCode");
-        auto name = trimmed(in, "country");
-        if (code && *code == "ZZ") {
-            user_error(errors, {"address", "country"}, "Country is invalid");
-        } else if (code) {
-            a.country_code = code;
-            a.country = country_name(*code).value_or(*code);
-        } else {
-            a.country_code.reset();
-            a.country = name;
-        }
-    }
-    if (in.contains("provinceCode") || in.contains("province")) {
-        a.province_code = trimmed(in, "provinceCode");
-        a.province = a.province_code ? a.province_code : trimmed(in, "province");
-    }
-    if (a.country_code && a.province_code) {
-        auto named = province_name(*a.country_code, *a.province_code);
-        if (named)
-            a.province = named;
-        else if (*a.country_code == "CA")
-            user_error(errors, {"address", "province"}, "Province is invalid");
-    }
+    apply_place(in, a, error);
     if (!a.first_name)
         a.first_name = owner.first_name;
     if (!a.last_name)
         a.last_name = owner.last_name;
+}
+
+bool blank_address_input(const json::object& in)
+{
+    for (const auto& kv : in)
+        if (kv.key() != "id" && trimmed(in, std::string(kv.key()).c_str()))
+            return false;
+    return true;
 }
 
 bool same_address(const mailing_address& x, const mailing_address& y)
@@ -160,6 +173,64 @@ bool same_address(const mailing_address& x, const mailing_address& y)
                     x.country, x.country_code, x.zip, x.phone) ==
            std::tie(y.first_name, y.last_name, y.company, y.address1, y.address2, y.city, y.province, y.province_code,
                     y.country, y.country_code, y.zip, y.phone);
+}
+
+// List semantics: the given addresses replace the current ones. An entry naming one of the
+// customer's addresses by id edits it in place (absent keys keep their values), one without an id
+// adds an address, and addresses left out are deleted; a repeated address is kept once (captured:
+// two equal entries leave one address).
+bool apply_address_list(const json::object& in, customer& c, customer_store& store, const address_error_at& error, bool blank_allowed)
+{
+    const json::value* v = in.if_contains("addresses");
+    if (!v || !v->is_array())
+        return true;
+    bool failed = false;
+    std::vector<mailing_address> next;
+    const json::array& list = v->as_array();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const json::object& o = list[i].as_object();
+        std::string at = std::to_string(i);
+        mailing_address a;
+        if (auto gid = str(o, "id")) {
+            auto n = parse_gid(*gid, "MailingAddress");
+            auto found = std::find_if(c.addresses.begin(), c.addresses.end(), [&](const mailing_address& x) { return n && x.id == *n; });
+            if (found == c.addresses.end()) {
+                error({"addresses", at, "id"}, "Customer address does not exist");
+                return false;
+            }
+            a = *found;
+        } else if (!blank_allowed && blank_address_input(o)) {
+            error({"addresses", at}, "Customer address cannot be blank.");
+            failed = true;
+            continue;
+        }
+        apply_address_input(o, a, c, [&](const char* field, std::string message) {
+            error({"addresses", at, field}, std::move(message));
+            failed = true;
+        });
+        if (std::none_of(next.begin(), next.end(), [&](const mailing_address& x) { return same_address(x, a); }))
+            next.push_back(std::move(a));
+    }
+    if (failed)
+        return false;
+    for (auto& a : next)
+        if (a.id == 0)
+            a.id = store.next_address_id();
+    c.addresses = std::move(next);
+    bool keep_default = false;
+    for (const auto& a : c.addresses)
+        keep_default |= c.default_address_id && a.id == *c.default_address_id;
+    if (!keep_default)
+        c.default_address_id = c.addresses.empty() ? std::nullopt : std::optional<std::uint64_t>(c.addresses.front().id);
+    return true;
+}
+
+namespace {
+
+// Errors of the address mutations: paths under "address".
+address_error under_address(json::array& errors)
+{
+    return [&errors](const char* field, std::string message) { user_error(errors, {"address", field}, std::move(message)); };
 }
 
 bool set_as_default(const json::object& args)
@@ -178,7 +249,7 @@ mutation_outcome address_create(const json::object& args, customer_store& store,
         return r;
     }
     mailing_address a;
-    apply_input(args.at("address").as_object(), a, *c, r.user_errors);
+    apply_address_input(args.at("address").as_object(), a, *c, under_address(r.user_errors));
     if (!r.user_errors.empty())
         return r;
     for (const auto& existing : c->addresses)
@@ -238,9 +309,18 @@ mutation_outcome address_update(const json::object& args, customer_store& store,
         user_error(r.user_errors, {"addressId"}, "Address does not exist");
         return r;
     }
+    // An id inside the input must name the same address; null does not (captured).
+    const json::object& input = args.at("address").as_object();
+    if (const json::value* inner = input.if_contains("id")) {
+        auto named = inner->is_string() ? parse_gid(inner->as_string(), "MailingAddress") : std::nullopt;
+        if (!named || *named != t->owner->addresses[t->index].id) {
+            user_error(r.user_errors, {"addressId"}, "The id of the address does not match the id in the input");
+            return r;
+        }
+    }
     customer& c = *t->owner;
     mailing_address next = c.addresses[t->index];
-    apply_input(args.at("address").as_object(), next, c, r.user_errors);
+    apply_address_input(args.at("address").as_object(), next, c, under_address(r.user_errors));
     if (!r.user_errors.empty())
         return r;
     for (std::size_t i = 0; i < c.addresses.size(); ++i)
@@ -301,30 +381,6 @@ mutation_outcome update_default(const json::object& args, customer_store& store,
 }
 
 } // namespace
-
-mailing_address address_of(const json::object& o, std::uint64_t id)
-{
-    mailing_address a;
-    a.id = id;
-    auto s = [&](const char* k) { return str(o, k); };
-    a.first_name = s("firstName");
-    a.last_name = s("lastName");
-    a.company = s("company");
-    a.address1 = s("address1");
-    a.address2 = s("address2");
-    a.city = s("city");
-    a.province = s("province");
-    a.province_code = s("provinceCode");
-    a.country = s("country");
-    a.country_code = s("countryCode");
-    a.zip = s("zip");
-    a.phone = s("phone");
-    if (a.country_code)
-        a.country = country_name(*a.country_code).value_or(a.country.value_or(*a.country_code));
-    if (a.province_code && a.country_code)
-        a.province = province_name(*a.country_code, *a.province_code).value_or(a.province.value_or(*a.province_code));
-    return a;
-}
 
 bool is_address_mutation(std::string_view name)
 {

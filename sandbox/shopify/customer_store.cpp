@@ -3,6 +3,7 @@
 #include "sandbox/shopify/formats.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace crmsync::sandbox::shopify {
 
@@ -39,6 +40,10 @@ std::string customer::display_name() const
         return name;
     if (email)
         return *email;
+    // A phone-only customer is shown by the number in national layout (captured for +1 numbers:
+    // "+14158103301" shows as "+1 415-810-3301"); other countries keep E.164.
+    if (phone && phone->size() == 12 && phone->starts_with("+1"))
+        return "+1 " + phone->substr(2, 3) + "-" + phone->substr(5, 3) + "-" + phone->substr(8);
     return phone.value_or("");
 }
 
@@ -80,7 +85,12 @@ customer* customer_store::find_mutable(std::uint64_t id)
 
 const customer* customer_store::find_by_email(const std::string& email) const
 {
-    std::string wanted = to_lower(email);
+    // Looked up as stored: whitespace dropped, lowercased (customerByIdentifier finds
+    // " Jo@Example.com " by "jo@example.com").
+    std::string wanted;
+    for (char ch : to_lower(email))
+        if (!std::isspace(static_cast<unsigned char>(ch)))
+            wanted += ch;
     for (const auto& [id, c] : customers_)
         if (c.email && to_lower(*c.email) == wanted)
             return &c;

@@ -592,10 +592,12 @@ private:
                 return name.empty() ? json::value(nullptr) : json::value(name);
             }
             std::string area = a.city.value_or("");
-            std::string region = a.province_code.value_or(a.province.value_or(""));
+            // Only a zone code shows (captured: province "Michigan" in Mali shows as "Detroit, Mali").
+            std::string region = a.province_code.value_or("");
             if (!region.empty())
                 area += (area.empty() ? "" : " ") + region;
-            if (a.country)
+            // A city-state shows its name once ("Singapore", not "Singapore, Singapore").
+            if (a.country && area != *a.country)
                 area += (area.empty() ? "" : ", ") + *a.country;
             if (n == "formattedArea")
                 return area.empty() ? json::value(nullptr) : json::value(area);

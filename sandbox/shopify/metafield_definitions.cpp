@@ -20,6 +20,34 @@ const json::object* object_at(const json::object& o, const char* key)
 
 bool blank(const std::optional<std::string>& s) { return !s || s->find_first_not_of(" \t\r\n") == std::string::npos; }
 
+// Metafield types in the order Shopify lists them when refusing another (captured in
+// tests/data/shopify/2025-01/customer-update-parity.json, metafieldValidation).
+constexpr const char* metafield_types[] = {
+    "antenna_gain", "area", "battery_charge_capacity", "battery_energy_capacity", "boolean", "capacitance", "color",
+    "concentration", "data_storage_capacity", "data_transfer_rate", "date_time", "date", "dimension",
+    "display_density", "distance", "duration", "electric_current", "electrical_resistance", "energy", "float",
+    "frequency", "id", "illuminance", "inductance", "integer", "json_string", "json", "jurisdiction", "language",
+    "link", "list.antenna_gain", "list.area", "list.battery_charge_capacity", "list.battery_energy_capacity",
+    "list.boolean", "list.capacitance", "list.color", "list.concentration", "list.data_storage_capacity",
+    "list.data_transfer_rate", "list.date_time", "list.date", "list.dimension", "list.display_density",
+    "list.distance", "list.duration", "list.electric_current", "list.electrical_resistance", "list.energy",
+    "list.frequency", "list.illuminance", "list.inductance", "list.jurisdiction", "list.link", "list.luminous_flux",
+    "list.mass_flow_rate", "list.multi_line_text_field", "list.number_decimal", "list.number_integer", "list.power",
+    "list.pressure", "list.rating", "list.resolution", "list.rotational_speed", "list.single_line_text_field",
+    "list.sound_level", "list.speed", "list.temperature", "list.thermal_power", "list.url", "list.voltage",
+    "list.volume", "list.volumetric_flow_rate", "list.weight", "luminous_flux", "mass_flow_rate", "money",
+    "multi_line_text_field", "number_decimal", "number_integer", "power", "pressure", "rating", "resolution",
+    "rich_text_field", "rotational_speed", "single_line_text_field", "sound_level", "speed", "string", "temperature",
+    "thermal_power", "url", "voltage", "volume", "volumetric_flow_rate", "weight", "company_reference",
+    "list.company_reference", "customer_reference", "list.customer_reference", "product_reference",
+    "list.product_reference", "collection_reference", "list.collection_reference", "variant_reference",
+    "list.variant_reference", "file_reference", "list.file_reference", "product_taxonomy_value_reference",
+    "list.product_taxonomy_value_reference", "product_taxonomy_disclosure_reference", "metaobject_reference",
+    "list.metaobject_reference", "mixed_reference", "list.mixed_reference", "disclosure_reference",
+    "list.disclosure_reference", "page_reference", "list.page_reference", "article_reference",
+    "list.article_reference", "order_reference", "list.order_reference"
+};
+
 // Types whose values can be declared unique (Shopify's eligibility list for the capability).
 bool unique_eligible(const std::string& type)
 {
@@ -86,6 +114,22 @@ bool query_matches(const std::string& query, const metafield_definition& d)
 }
 
 } // namespace
+
+bool known_metafield_type(std::string_view type)
+{
+    for (const char* t : metafield_types)
+        if (type == t)
+            return true;
+    return false;
+}
+
+std::string metafield_type_list()
+{
+    std::string out;
+    for (const char* t : metafield_types)
+        out += (out.empty() ? "" : ", ") + std::string(t);
+    return out;
+}
 
 mutation_outcome metafield_definition_create(const json::object& args, customer_store& store)
 {

@@ -14,11 +14,16 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace crmsync::sandbox::shopify {
 
 mutation_outcome metafield_definition_create(const boost::json::object& args, customer_store& store);
+
+// Whether `type` is a metafield type Shopify knows; all of them, comma-separated, in its order.
+bool known_metafield_type(std::string_view type);
+std::string metafield_type_list();
 
 // Every emulated field of a MetafieldDefinition, in GraphQL shape (projected by the executor).
 boost::json::object definition_json(const metafield_definition& d, const customer_store& store);

@@ -36,7 +36,7 @@ struct error_sink {
         }
         e["message"] = std::move(message);
         if (with_code)
-            e["code"] = code;
+            e["code"] = code ? json::value(code) : json::value(nullptr);
         out.push_back(std::move(e));
     }
 };
@@ -125,7 +125,10 @@ bool apply_profile(const json::object& in, customer& c, const customer_store& st
     if (const json::value* v = get(in, "phone")) {
         if (v->is_null() || blank(std::string(v->as_string()))) {
             c.phone.reset();
-        } else if (auto p = normalise_phone(std::string(v->as_string()))) {
+        } else if (std::string raw(v->as_string()); raw.size() > 255) {
+            errors.add({"phone"}, "Phone is too long (maximum is 255 characters)", "TOO_LONG");
+            errors.add({"phone"}, "Phone is invalid");
+        } else if (auto p = normalise_phone(raw)) {
             if (const customer* other = store.find_by_phone(*p); other && other->id != c.id)
                 errors.add({"phone"}, "Phone has already been taken", "TAKEN");
             c.phone = *p;
@@ -184,30 +187,33 @@ bool apply_profile(const json::object& in, customer& c, const customer_store& st
     return errors.out.size() == before;
 }
 
-// List semantics: the given addresses replace the current ones; entries carrying an existing id
-// are updated in place, others are created, and absent ones are deleted.
-void apply_addresses(const json::object& in, customer& c, customer_store& store)
+address_error_at list_errors(const error_sink& errors)
 {
-    const json::value* v = get(in, "addresses");
-    if (!v || !v->is_array())
-        return;
-    std::vector<mailing_address> next;
-    for (const auto& item : v->as_array()) {
-        const json::object& o = item.as_object();
-        std::uint64_t id = 0;
-        if (auto gid = str(o, "id"))
-            if (auto n = parse_gid(*gid, "MailingAddress"))
-                for (const auto& existing : c.addresses)
-                    if (existing.id == *n)
-                        id = *n;
-        next.push_back(address_of(o, id ? id : store.next_address_id()));
+    return [&errors](std::vector<std::string> field, std::string message) { errors.add(std::move(field), std::move(message)); };
+}
+
+// Nested input Shopify refuses before anything else: ids of addresses and metafields on creation
+// (the first one found), and metafield types it does not know.
+bool check_nested_input(const json::object& in, const error_sink& errors, bool creating)
+{
+    for (const char* list : {"addresses", "metafields"}) {
+        const json::value* v = get(in, list);
+        if (!creating || !v || !v->is_array())
+            continue;
+        for (std::size_t i = 0; i < v->as_array().size(); ++i)
+            if (const json::value* id = v->as_array()[i].as_object().if_contains("id"); id && !id->is_null()) {
+                errors.add({list, std::to_string(i), "id"},
+                           std::string("Cannot specify ") + (list == std::string_view("addresses") ? "address" : "metafield") +
+                               " ID on creation");
+                return false;
+            }
     }
-    c.addresses = std::move(next);
-    bool keep_default = false;
-    for (const auto& a : c.addresses)
-        keep_default |= c.default_address_id && a.id == *c.default_address_id;
-    if (!keep_default)
-        c.default_address_id = c.addresses.empty() ? std::nullopt : std::optional<std::uint64_t>(c.addresses.front().id);
+    std::size_t before = errors.out.size();
+    if (const json::value* v = get(in, "metafields"); v && v->is_array())
+        for (std::size_t i = 0; i < v->as_array().size(); ++i)
+            if (auto type = str(v->as_array()[i].as_object(), "type"); type && !known_metafield_type(*type))
+                errors.add({"metafields", std::to_string(i), "type"}, "Type must be one of the following: " + metafield_type_list() + ".");
+    return errors.out.size() == before;
 }
 
 void apply_metafields(const json::object& in, customer& c, customer_store& store, wall_time now)
@@ -269,7 +275,7 @@ mutation_outcome customer_create(const json::object& in, customer_store& store, 
 {
     mutation_outcome r;
     error_sink errors{r.user_errors, false, false};
-    for (const char* key : {"emailMarketingConsent", "smsMarketingConsent"})
+    for (const char* key : {"emailMarketingConsent", "smsMarketingConsent", "whatsAppMarketingConsent"})
         if (auto e = check_consent_state(object_at(in, key))) {
             r.top_error = e;
             return r;
@@ -278,6 +284,8 @@ mutation_outcome customer_create(const json::object& in, customer_store& store, 
         errors.add({"id"}, "Cannot specify ID on creation");
         return r;
     }
+    if (!check_nested_input(in, errors, true))
+        return r;
     customer c;
     if (!apply_profile(in, c, store, errors))
         return r;
@@ -291,11 +299,12 @@ mutation_outcome customer_create(const json::object& in, customer_store& store, 
         errors.add({"whatsAppMarketingConsent"}, "A phone number is required to set the WhatsApp consent state.");
     if (!r.user_errors.empty())
         return r;
+    if (!apply_address_list(in, c, store, list_errors(errors), false))
+        return r;
     if (email_consent)
         apply_consent(*email_consent, c.email_consent, now, false);
     if (sms_consent)
         apply_consent(*sms_consent, c.sms_consent, now, true);
-    apply_addresses(in, c, store);
     apply_metafields(in, c, store, now);
     r.result = &store.insert(std::move(c), now);
     r.changed = true;
@@ -322,10 +331,11 @@ mutation_outcome customer_update(const json::object& in, customer_store& store, 
         errors.add({"id"}, "Customer does not exist");
         return r;
     }
-    customer next = *existing;
-    if (!apply_profile(in, next, store, errors))
+    if (!check_nested_input(in, errors, false))
         return r;
-    apply_addresses(in, next, store);
+    customer next = *existing;
+    if (!apply_profile(in, next, store, errors) || !apply_address_list(in, next, store, list_errors(errors), false))
+        return r;
     apply_metafields(in, next, store, now);
     *existing = std::move(next);
     store.touch(*existing, now);
@@ -393,9 +403,8 @@ mutation_outcome customer_set(const json::object& args, customer_store& store, w
         }
     }
     customer next = target ? *target : customer{};
-    if (!apply_profile(in, next, store, errors))
+    if (!apply_profile(in, next, store, errors) || !apply_address_list(in, next, store, list_errors(errors), true))
         return r;
-    apply_addresses(in, next, store);
     if (target) {
         *target = std::move(next);
         store.touch(*target, now);
@@ -445,7 +454,11 @@ mutation_outcome consent_update(const json::object& in, customer_store& store, w
     auto id = parse_gid(std::string(in.at("customerId").as_string()), "Customer");
     customer* c = id ? store.find_mutable(*id) : nullptr;
     if (!c) {
-        errors.add({"input", "customerId"}, "Customer not found");
+        // The two mutations disagree here (captured): the SMS one names no field and no code.
+        if (sms)
+            r.user_errors.push_back(json::object{{"field", nullptr}, {"message", "Customer not found"}, {"code", nullptr}});
+        else
+            errors.add({"input", "customerId"}, "Customer not found");
         return r;
     }
     if (sms && !c->phone) {
