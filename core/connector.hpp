@@ -37,6 +37,9 @@ struct change_page {
     std::string cursor;    // watermark that is safe to persist together with `records`
     // The next page is not ready yet (a bulk export still running): ask for it after this long.
     std::chrono::milliseconds not_before{0};
+    // How many records the whole poll returns, when the API says (HubSpot's search total, the size of a
+    // Shopify bulk export). For progress on /status only; never relied on.
+    std::optional<std::uint64_t> total;
 };
 
 // One page of every live record (id reconciliation). Connectors that read whole records cheaply return

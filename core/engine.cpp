@@ -86,10 +86,14 @@ void engine::record_error(side s, const failure& f)
     auto& st = status_[static_cast<std::size_t>(s)];
     st.last_error = redact(f.message);
     st.last_error_ms = to_unix_ms(clock_.wall_now());
+    if (st.recent_errors.size() >= side_status::recent_errors_kept)
+        st.recent_errors.erase(st.recent_errors.begin());
+    st.recent_errors.emplace_back(*st.last_error_ms, st.last_error);
     if (f.kind == failure_kind::paused) {
         if (st.paused_reason != st.last_error)
             log_->error("{} side paused: {}", to_string(s), st.last_error);
         st.paused_reason = st.last_error;
+        st.paused_http_status = f.http_status;
         st.paused_until_ms = *st.last_error_ms + std::max<std::int64_t>(f.retry_after.count(), 60'000);
     } else {
         log_->warn("{}", st.last_error);

@@ -65,6 +65,7 @@ struct side_status {
     std::optional<std::int64_t> last_error_ms;
     std::string paused_reason;
     std::optional<std::int64_t> paused_until_ms;
+    int paused_http_status = 0; // what the API answered when it paused the side (401: credentials), 0 if unknown
     bool initial_scan_complete = false;
     bool first_sync_settled = false; // the first sync's creates toward this side are all written
     std::uint64_t polls = 0;
@@ -86,6 +87,14 @@ struct side_status {
     std::string sweep_guard;
     std::string push_guard;
     std::array<std::uint64_t, 3> writes_by_kind{}; // indexed by write_kind
+    // First-sync progress of this side in this run: records read by the initial scan, how many the API
+    // said it would return (when it said), and when the scan started.
+    std::uint64_t initial_scanned = 0;
+    std::optional<std::uint64_t> initial_total;
+    std::optional<std::int64_t> initial_scan_started_ms;
+    // The latest errors (time, redacted message), oldest first, at most recent_errors_kept.
+    static constexpr std::size_t recent_errors_kept = 5;
+    std::vector<std::pair<std::int64_t, std::string>> recent_errors;
 };
 
 class engine {

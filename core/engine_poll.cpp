@@ -110,6 +110,13 @@ asio::awaitable<bool> engine::poll_once(side s)
         }
         st.cursor = page->cursor;
         st.records_observed += page->records.size();
+        if (!st.initial_scan_complete) {
+            if (!st.initial_scan_started_ms)
+                st.initial_scan_started_ms = st.last_poll_started_ms;
+            st.initial_scanned += page->records.size();
+            if (page->total)
+                st.initial_total = std::max<std::uint64_t>(*page->total, st.initial_scanned);
+        }
         st.records_changed += changed;
         if (changed > 0)
             reconcile_wakeup_->notify();

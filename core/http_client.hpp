@@ -21,10 +21,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 namespace crmsync {
+
+struct api_request_report; // core/metrics.hpp
 
 struct http_client_settings {
     // TCP connect plus TLS handshake; the request's own timeout still bounds the whole exchange.
@@ -66,6 +69,21 @@ public:
     virtual boost::asio::awaitable<boost::system::result<http_response>>
     download(http_request req, std::string path, std::uint64_t max_bytes) = 0;
     virtual http_client_stats stats() const = 0;
+
+    // The API clients built on this one (the connectors') report every API request here once they have
+    // classified the answer: only they can tell a THROTTLED answer inside an HTTP 200 from a success, or
+    // name the endpoint class. The daemon counts and times them for /metrics. Set before the first
+    // send(); the observer runs on the caller's executor and must be cheap.
+    using request_observer = std::function<void(const api_request_report&)>;
+    void set_request_observer(request_observer f) { observer_ = std::move(f); }
+    void report(const api_request_report& r) const
+    {
+        if (observer_)
+            observer_(r);
+    }
+
+private:
+    request_observer observer_;
 };
 
 using http_client_ptr = std::unique_ptr<http_client>;

@@ -79,6 +79,7 @@ struct daemon_app {
     std::shared_ptr<spdlog::logger> log = make_logger("crmsyncd");
     sd_notifier notifier;
     daemon_facts facts;
+    metrics_registry metrics; // before `http`, whose request observer feeds it
     std::unique_ptr<state_store> store;
     http_client_ptr http;
     std::unique_ptr<connector> shopify;
@@ -197,6 +198,9 @@ int run_daemon(const config& cfg, bool dry_run)
         return exit_code::config;
     }
     app.http = make_http_client(app.ioc.get_executor());
+    declare_api_request_metrics(app.metrics);
+    app.http->set_request_observer([&m = app.metrics](const api_request_report& r) { record_api_request(m, r); });
+    app.facts.metrics = &app.metrics;
     app.mapping = std::make_unique<field_mapping>(cfg.sync.fields);
     app.shopify = std::make_unique<shopify::shopify_connector>(app.ioc.get_executor(), cfg.shopify, *app.http,
                                                                system_clock(), shopify_options(cfg),

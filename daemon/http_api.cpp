@@ -60,9 +60,10 @@ http_handler make_http_api(const daemon_facts& facts, const clock& clk, http_api
         if (path == "/healthz")
             co_return reply(200, "text/plain", "ok\n");
         if (path == "/readyz") {
-            if (facts.ready)
+            auto r = check_readiness(facts, clk);
+            if (r.ready)
                 co_return reply(200, "text/plain", "ready\n");
-            co_return reply(503, "text/plain", "not ready: " + facts.not_ready_reason + "\n");
+            co_return reply(503, "text/plain", "not ready: " + r.reason + "\n");
         }
         if (path == "/status")
             co_return json_reply(200, status_json(facts, clk, authorized(req, opts.token)));

@@ -4,8 +4,12 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <mutex>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace crmsync {
 namespace {
@@ -38,7 +42,8 @@ struct shared_sink {
     shared_sink()
     {
         auto f = std::make_unique<spdlog::pattern_formatter>();
-        if (std::getenv("JOURNAL_STREAM"))
+        const char* journal = std::getenv("JOURNAL_STREAM");
+        if (journal && is_journal_stream(journal, STDERR_FILENO))
             f->add_flag<journal_priority>('*').set_pattern("%*[%n] %v");
         else
             f->set_pattern("%Y-%m-%dT%H:%M:%S.%e %-5l [%n] %v");
@@ -65,6 +70,24 @@ spdlog::level::level_enum to_spdlog(log_level l)
 }
 
 } // namespace
+
+bool is_journal_stream(std::string_view journal_stream, int fd)
+{
+    auto colon = journal_stream.find(':');
+    if (colon == std::string_view::npos)
+        return false;
+    auto number = [](std::string_view s, unsigned long long& out) {
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+        return ec == std::errc{} && p == s.data() + s.size() && !s.empty();
+    };
+    unsigned long long dev = 0, ino = 0;
+    if (!number(journal_stream.substr(0, colon), dev) || !number(journal_stream.substr(colon + 1), ino))
+        return false;
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+        return false;
+    return static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == ino;
+}
 
 std::shared_ptr<spdlog::logger> make_logger(std::string_view name)
 {

@@ -27,6 +27,7 @@ packages="
   systemd
   dpkg-dev
   file
+  chromium
 "
 
 missing=""

@@ -1,5 +1,6 @@
 #include "connectors/hubspot/client.hpp"
 
+#include "core/metrics.hpp"
 #include "core/retry_policy.hpp"
 
 #include <boost/json.hpp>
@@ -87,10 +88,24 @@ std::string string_field(const json::value& v, std::string_view key)
 
 } // namespace
 
+std::string_view client::metrics_endpoint(std::string_view method, std::string_view path, endpoint_class cls) const
+{
+    if (cls == endpoint_class::search)
+        return "search";
+    if (path.find("/batch/read") != std::string_view::npos)
+        return "batch_read";
+    if (path.find("/batch/") != std::string_view::npos)
+        return "batch_write";
+    if (path.starts_with(properties_path_))
+        return "properties";
+    return method == "GET" ? "list" : "write";
+}
+
 boost::asio::awaitable<outcome<api_response>> client::call(std::string method, std::string path, std::string body,
                                                            endpoint_class cls, priority prio, std::string_view what)
 {
     auto& gate = cls == endpoint_class::search ? search_gate_ : window_gate_;
+    const auto endpoint = metrics_endpoint(method, path, cls);
     co_await gate.acquire(1, prio);
     http_request req;
     req.method = std::move(method);
@@ -101,7 +116,10 @@ boost::asio::awaitable<outcome<api_response>> client::call(std::string method, s
         req.headers.add("Content-Type", "application/json");
         req.body = std::move(body);
     }
+    const auto sent = std::chrono::steady_clock::now();
     auto r = co_await http_.send(std::move(req));
+    http_.report({side::crm, endpoint, r ? outcome_of_status(r->status) : request_outcome::network,
+                  std::chrono::steady_clock::now() - sent});
     if (!r)
         co_return transport_failure(r.error(), fmt::format("HubSpot {}", what));
     co_return interpret(*r, gate, what);

@@ -49,6 +49,9 @@ public:
     const std::string& properties_path() const { return properties_path_; }
 
 private:
+    // The endpoint class the request metrics count it under: search, batch_read, batch_write, properties,
+    // list (other GETs), write (other single-record calls).
+    std::string_view metrics_endpoint(std::string_view method, std::string_view path, endpoint_class cls) const;
     outcome<api_response> interpret(const http_response& r, request_gate& gate, std::string_view what);
 
     const settings& settings_;

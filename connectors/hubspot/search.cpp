@@ -137,6 +137,10 @@ boost::asio::awaitable<outcome<change_page>> hubspot_connector::fetch_changes(ch
     const auto& res = r->body.as_object();
 
     change_page page;
+    // The first window of a poll matches everything the poll will read (later windows only the rest).
+    if (w.mode == 'r' && w.op == "GTE")
+        if (auto total = res.if_contains("total"); total && total->is_int64() && total->as_int64() >= 0)
+            page.total = static_cast<std::uint64_t>(total->as_int64());
     std::int64_t newest = cursor_ms;
     std::int64_t last_ts = w.ts, last_id = w.last_id;
     if (auto results = res.if_contains("results"); results && results->is_array()) {

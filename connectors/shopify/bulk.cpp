@@ -94,6 +94,7 @@ outcome<void> jsonl_export::open(const std::string& path)
     path_ = path;
     children_of_.clear();
     child_lines_ = 0;
+    top_level_lines_ = 0;
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return permanent(fmt::format("bulk export file {} cannot be read", path));
@@ -103,15 +104,19 @@ outcome<void> jsonl_export::open(const std::string& path)
         const auto here = offset;
         offset += line.size() + 1;
         // Only lines of nested objects carry a parent; most lines do not even contain the key.
-        if (line.find("\"__parentId\"") == std::string::npos)
+        if (line.find("\"__parentId\"") == std::string::npos) {
+            top_level_lines_ += line.empty() ? 0 : 1;
             continue;
+        }
         boost::system::error_code ec;
         auto v = json::parse(line, ec);
         if (ec || !v.is_object())
             return permanent(fmt::format("bulk export file {}: malformed line at byte {}", path, here));
         auto parent = text(v.as_object(), "__parentId");
-        if (parent.empty())
+        if (parent.empty()) {
+            ++top_level_lines_;
             continue;
+        }
         children_of_[parent].push_back(here);
         ++child_lines_;
     }

@@ -46,12 +46,15 @@ public:
     };
     outcome<batch> read(std::uint64_t at, std::size_t limit) const;
     std::size_t children() const { return child_lines_; }
+    // Top-level objects (customers) in the file.
+    std::size_t objects() const { return top_level_lines_; }
 
 private:
     std::string path_;
     std::uint64_t size_ = 0;
     std::map<std::string, std::vector<std::uint64_t>> children_of_; // parent id -> offsets of its lines
     std::size_t child_lines_ = 0;
+    std::size_t top_level_lines_ = 0;
 };
 
 } // namespace crmsync::shopify

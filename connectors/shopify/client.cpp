@@ -1,5 +1,6 @@
 #include "connectors/shopify/client.hpp"
 
+#include "core/metrics.hpp"
 #include "core/retry_policy.hpp"
 #include "core/url.hpp"
 
@@ -13,6 +14,20 @@
 namespace crmsync::shopify {
 
 namespace json = boost::json;
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+// "graphql_mutation" for a document whose first operation is a mutation, "graphql_query" otherwise.
+std::string_view endpoint_of(std::string_view document)
+{
+    auto start = document.find_first_not_of(" \t\r\n");
+    return start != std::string_view::npos && document.substr(start).starts_with("mutation") ? "graphql_mutation"
+                                                                                            : "graphql_query";
+}
+
+} // namespace
 
 client::client(const settings& s, http_client& http, const clock& clk, request_gate& gate,
                std::shared_ptr<spdlog::logger> log)
@@ -35,6 +50,7 @@ boost::asio::awaitable<outcome<graphql_result>> client::execute(std::string_view
     body["query"] = document;
     body["variables"] = std::move(variables);
     const std::string payload = json::serialize(body);
+    const auto endpoint = endpoint_of(document);
     for (int attempt = 0;; ++attempt) {
         auto token = co_await access_token();
         if (!token)
@@ -47,8 +63,11 @@ boost::asio::awaitable<outcome<graphql_result>> client::execute(std::string_view
         req.headers.add("Content-Type", "application/json");
         req.headers.add("Accept", "application/json");
         req.body = payload;
+        const auto sent = steady::now();
         auto r = co_await http_.send(std::move(req));
+        const auto took = steady::now() - sent;
         if (!r) {
+            http_.report({side::shopify, endpoint, request_outcome::network, took});
             // Nothing reached Shopify's accounting that we can see; give the reserved points back to the
             // model by observing an empty answer.
             gate_.observe(budget_observation{.requested_cost = estimated_cost});
@@ -57,11 +76,15 @@ boost::asio::awaitable<outcome<graphql_result>> client::execute(std::string_view
         note_headers(*r);
         // An issued token can be revoked or expire early: renew it once, then give up.
         if (r->status == 401 && attempt == 0 && !settings_.client_id.empty()) {
+            http_.report({side::shopify, endpoint, request_outcome::client_error, took});
             gate_.observe(budget_observation{.requested_cost = estimated_cost});
             token_.clear();
             continue;
         }
-        co_return interpret(*r, what, estimated_cost);
+        auto outcome = request_outcome::ok;
+        auto result = interpret(*r, what, estimated_cost, outcome);
+        http_.report({side::shopify, endpoint, outcome, took});
+        co_return result;
     }
 }
 
@@ -79,7 +102,10 @@ boost::asio::awaitable<outcome<std::string>> client::access_token()
     req.headers.add("Accept", "application/json");
     req.body = "grant_type=client_credentials&client_id=" + url_encode(settings_.client_id) +
                "&client_secret=" + url_encode(settings_.client_secret);
+    const auto sent = steady::now();
     auto r = co_await http_.send(std::move(req));
+    const auto took = steady::now() - sent;
+    http_.report({side::shopify, "token", r ? outcome_of_status(r->status) : request_outcome::network, took});
     if (!r)
         co_return transport_failure(r.error(), "Shopify access token");
     boost::system::error_code ec;
@@ -216,10 +242,12 @@ std::string message_of(const json::value& e)
 
 } // namespace
 
-outcome<graphql_result> client::interpret(const http_response& r, std::string_view what, double estimated_cost)
+outcome<graphql_result> client::interpret(const http_response& r, std::string_view what, double estimated_cost,
+                                         request_outcome& seen)
 {
     const auto now = clock_.wall_now();
     const std::string ctx = fmt::format("Shopify {}", what);
+    seen = outcome_of_status(r.status);
     if (r.status != 200) {
         budget_observation o;
         o.throttled = r.status == 429;
@@ -252,6 +280,7 @@ outcome<graphql_result> client::interpret(const http_response& r, std::string_vi
     boost::system::error_code ec;
     auto parsed = json::parse(r.body, ec);
     if (ec || !parsed.is_object()) {
+        seen = request_outcome::server_error;
         gate_.observe(budget_observation{.requested_cost = estimated_cost});
         return retryable(fmt::format("{}: malformed JSON response ({})", ctx, ec ? ec.message() : "not an object"));
     }
@@ -275,6 +304,7 @@ outcome<graphql_result> client::interpret(const http_response& r, std::string_vi
     release.requested_cost = estimated_cost;
     gate_.observe(release);
     if (throttled) {
+        seen = request_outcome::throttled;
         double wait_s = 1.0;
         if (obs.requested_cost && obs.bucket_available && obs.restore_rate && *obs.restore_rate > 0)
             wait_s = std::max(0.1, (*obs.requested_cost - *obs.bucket_available) / *obs.restore_rate);
@@ -283,6 +313,7 @@ outcome<graphql_result> client::interpret(const http_response& r, std::string_vi
         return retryable(fmt::format("{}: throttled by Shopify", ctx), wait, 200);
     }
     if (!first_message.empty()) {
+        seen = first_code == "INTERNAL_SERVER_ERROR" ? request_outcome::server_error : request_outcome::client_error;
         if (first_code == "INTERNAL_SERVER_ERROR")
             return retryable(fmt::format("{}: Shopify internal error: {}", ctx, first_message), {}, 200);
         if (first_code == "ACCESS_DENIED")
@@ -296,8 +327,10 @@ outcome<graphql_result> client::interpret(const http_response& r, std::string_vi
                          200);
     }
     auto data = root.if_contains("data");
-    if (!data || !data->is_object())
+    if (!data || !data->is_object()) {
+        seen = request_outcome::server_error;
         return retryable(fmt::format("{}: response without data", ctx));
+    }
     return graphql_result{std::move(data->as_object()), obs.requested_cost.value_or(0)};
 }
 

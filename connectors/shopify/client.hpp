@@ -28,6 +28,10 @@ namespace spdlog {
 class logger;
 }
 
+namespace crmsync {
+enum class request_outcome : std::uint8_t;
+}
+
 namespace crmsync::shopify {
 
 struct graphql_result {
@@ -55,7 +59,9 @@ public:
 private:
     // The static access_token, or one issued by the client-credentials grant and renewed before expiry.
     boost::asio::awaitable<outcome<std::string>> access_token();
-    outcome<graphql_result> interpret(const http_response& r, std::string_view what, double estimated_cost);
+    // `seen` is set to the outcome the request metrics count (core/metrics.hpp).
+    outcome<graphql_result> interpret(const http_response& r, std::string_view what, double estimated_cost,
+                                      request_outcome& seen);
     void note_headers(const http_response& r);
     void note_search_warnings(const boost::json::object& root, std::string_view what);
 

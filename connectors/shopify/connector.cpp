@@ -4,6 +4,7 @@
 #include "connectors/shopify/webhooks.hpp"
 #include "connectors/shopify/writes.hpp"
 #include "core/iso8601.hpp"
+#include "core/metrics.hpp"
 #include "core/retry_policy.hpp"
 
 #include <boost/json.hpp>
@@ -134,7 +135,10 @@ boost::asio::awaitable<outcome<shopify_connector::bulk_step>> shopify_connector:
         http_request req;
         req.url = st->url;
         req.timeout = std::chrono::minutes{30};
+        const auto sent = std::chrono::steady_clock::now();
         auto got = co_await http_.download(std::move(req), file, 10ULL << 30);
+        http_.report({side::shopify, "bulk_download", got ? outcome_of_status(got->status) : request_outcome::network,
+                      std::chrono::steady_clock::now() - sent});
         if (!got)
             co_return transport_failure(got.error(), "Shopify bulk export download");
         if (got->status != 200)
@@ -184,6 +188,8 @@ boost::asio::awaitable<outcome<change_page>> shopify_connector::fetch_changes(ch
         page.records = std::move(step->records);
         page.next_page = step->next;
         page.not_before = step->not_before;
+        if (q.page.starts_with("file:") || step->next.starts_with("file:"))
+            page.total = changes_export_.objects();
         // Changes made while the export ran are read again by the incremental polls that follow.
         page.cursor = step->created_at_ms > 0 ? format_iso8601(step->created_at_ms) : q.cursor;
         co_return page;
