@@ -18,7 +18,7 @@ namespace json = boost::json;
 
 hubspot_connector::hubspot_connector(boost::asio::any_io_executor ex, settings s, http_client& http, const clock& clk,
                                      connector_options opts, std::shared_ptr<spdlog::logger> log)
-    : settings_(std::move(s)), opts_(std::move(opts)), log_(std::move(log)),
+    : settings_(std::move(s)), clock_(clk), opts_(std::move(opts)), log_(std::move(log)),
       window_gate_(std::make_unique<request_gate>(
           ex, clk,
           std::make_unique<window_budget>(window_limit_for(settings_.tier_hint), std::chrono::seconds{10},

@@ -55,6 +55,7 @@ private:
     boost::asio::awaitable<outcome<void>> ensure_group();
 
     settings settings_;
+    const clock& clock_;
     connector_options opts_;
     std::shared_ptr<spdlog::logger> log_;
     std::unique_ptr<request_gate> window_gate_;

@@ -2,11 +2,14 @@
 //
 // HubSpot's search returns at most 10,000 results per query (paging beyond answers 400) and sorts on one
 // property only, so a poll is a sequence of windows, carried in the page token:
-//   "r:<op>:<ts>:<after>"        lastmodifieddate <op> ts (GTE, or GT after a tie run), ascending;
-//   "t:<ts>:<last_id>:<after>"   lastmodifieddate == ts and hs_object_id > last_id, ascending by id.
+//   "r:<op>:<ts>:<after>:<until>"        lastmodifieddate <op> ts (GTE, or GT after a tie run) and <= until,
+//                                        ascending;
+//   "t:<ts>:<last_id>:<after>:<until>"   lastmodifieddate == ts and hs_object_id > last_id, ascending by id.
 // When a range window nears the cap, the poll switches to a tie run at the last timestamp seen — which
 // terminates however many contacts share that timestamp, because ids strictly increase — and then
-// resumes with "GT ts". Re-reading a record is harmless: observations are idempotent.
+// resumes with "GT ts". `until` is the time the poll started: contacts changed while it runs are the next
+// poll's, so a poll ends however fast they change (each change moves a contact to the end of the order).
+// Re-reading a record is harmless: observations are idempotent.
 // The persisted cursor is the newest lastmodifieddate (ms) fully covered; the next poll starts at
 // cursor - overlap (GTE) to absorb the search index lag.
 #include "connectors/hubspot/connector.hpp"
@@ -17,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <limits>
 
 namespace crmsync::hubspot {
 
@@ -33,6 +37,7 @@ struct window {
     std::int64_t ts = 0;
     std::int64_t last_id = 0;
     std::int64_t after = 0;
+    std::int64_t until = std::numeric_limits<std::int64_t>::max(); // tokens from before the bound: none
 };
 
 std::optional<std::int64_t> to_int(std::string_view s)
@@ -55,6 +60,13 @@ std::optional<window> parse_token(std::string_view t)
         t.remove_prefix(c + 1);
     }
     window w;
+    if (parts.size() == 5 || parts.size() == 6) {
+        auto until = to_int(parts.back());
+        if (!until)
+            return std::nullopt;
+        w.until = *until;
+        parts.pop_back();
+    }
     if (parts.size() == 4 && parts[0] == "r" && (parts[1] == "GTE" || parts[1] == "GT")) {
         auto ts = to_int(parts[2]), after = to_int(parts[3]);
         if (!ts || !after)
@@ -80,8 +92,8 @@ std::optional<window> parse_token(std::string_view t)
 std::string token(const window& w)
 {
     if (w.mode == 'r')
-        return fmt::format("r:{}:{}:{}", w.op, w.ts, w.after);
-    return fmt::format("t:{}:{}:{}", w.ts, w.last_id, w.after);
+        return fmt::format("r:{}:{}:{}:{}", w.op, w.ts, w.after, w.until);
+    return fmt::format("t:{}:{}:{}:{}", w.ts, w.last_id, w.after, w.until);
 }
 
 json::object filter(std::string_view prop, std::string_view op, std::int64_t value)
@@ -103,6 +115,7 @@ boost::asio::awaitable<outcome<change_page>> hubspot_connector::fetch_changes(ch
     window w;
     if (q.page.empty()) {
         w.ts = std::max<std::int64_t>(0, cursor_ms - q.overlap.count());
+        w.until = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.wall_now().time_since_epoch()).count();
     } else {
         auto parsed = parse_token(q.page);
         if (!parsed)
@@ -114,6 +127,8 @@ boost::asio::awaitable<outcome<change_page>> hubspot_connector::fetch_changes(ch
     json::object sort;
     if (w.mode == 'r') {
         filters.push_back(filter("lastmodifieddate", w.op, w.ts));
+        if (w.until != std::numeric_limits<std::int64_t>::max())
+            filters.push_back(filter("lastmodifieddate", "LTE", w.until));
         sort = {{"propertyName", "lastmodifieddate"}, {"direction", "ASCENDING"}};
     } else {
         filters.push_back(filter("lastmodifieddate", "EQ", w.ts));
@@ -168,15 +183,15 @@ boost::asio::awaitable<outcome<change_page>> hubspot_connector::fetch_changes(ch
     if (!next_after) {
         if (w.mode == 't') {
             // Tie run finished: everything at ts is covered; continue strictly after it.
-            next = window{'r', "GT", w.ts, 0, 0};
+            next = window{'r', "GT", w.ts, 0, 0, w.until};
             page.next_page = token(next);
         }
     } else if (*next_after + page_limit > result_cap) {
         // The next page would cross the 10,000-result cap: start a new window.
         if (w.mode == 'r')
-            next = window{'t', "", last_ts, 0, 0};
+            next = window{'t', "", last_ts, 0, 0, w.until};
         else
-            next = window{'t', "", w.ts, last_id, 0};
+            next = window{'t', "", w.ts, last_id, 0, w.until};
         page.next_page = token(next);
     } else {
         next.after = *next_after;

@@ -28,6 +28,9 @@ struct harness_options {
     std::string shopify_yaml;                                  // more lines under `shopify:`
     retry_policy retry{.base = std::chrono::milliseconds{20}, .cap = std::chrono::milliseconds{200}, .max_attempts = 3};
     std::chrono::milliseconds poll_interval{200};
+    // The HubSpot emulator's clock (its lastmodifieddate stamps), when a test needs to place them; the
+    // engine and the connectors keep the system clock.
+    const clock* hubspot_clock = nullptr;
 };
 
 class engine_harness {
