@@ -86,7 +86,7 @@ void window_budget::expire(steady_time now) const
 double window_budget::used(steady_time now, bool ours_only) const
 {
     expire(now);
-    double n = 0;
+    double n = ours_only ? 0.0 : foreign(now);
     for (const auto& u : uses_)
         if (u.ours || !ours_only)
             n += u.count;
@@ -103,7 +103,7 @@ std::chrono::milliseconds window_budget::delay(double cost, steady_time now) con
     const double our_cap = std::max(1.0, std::floor(max_ * max_share_));
     // Wait until both our own share and the whole window (ours + other apps') have room.
     expire(now);
-    double ours = 0, all = 0;
+    double ours = 0, all = foreign(now);
     for (const auto& u : uses_) {
         all += u.count;
         if (u.ours)
@@ -152,12 +152,16 @@ void window_budget::observe(const budget_observation& o, steady_time now)
     if (o.daily_remaining)
         daily_remaining_ = o.daily_remaining;
     if (o.window_remaining) {
-        // Whatever the server counts beyond our own recent requests was spent by other apps sharing the
-        // window; remember it for one interval.
-        double server_used = max_ - *o.window_remaining;
-        double foreign = server_used - used(now, false);
-        if (foreign > 0)
-            uses_.push_back({now, foreign, false});
+        // Whatever the server counts beyond our own answered requests was spent by other apps sharing the
+        // window. Requests still in flight may or may not have reached the server; counting them as other
+        // apps' when they did errs on the side of fewer 429s.
+        double ours_answered = 0;
+        expire(now);
+        for (const auto& u : uses_)
+            if (u.ours && !u.in_flight)
+                ours_answered += u.count;
+        foreign_ = std::max(0.0, max_ - *o.window_remaining - ours_answered);
+        foreign_seen_ = now;
     }
     if (o.throttled && !o.window_remaining && o.retry_after.count() == 0) {
         // Refused without numbers or a Retry-After: assume the window is full for one interval.

@@ -104,6 +104,7 @@ private:
     };
     void expire(steady_time now) const;
     double used(steady_time now, bool ours_only) const;
+    double foreign(steady_time now) const { return now - foreign_seen_ < interval_ ? foreign_ : 0.0; }
 
     double max_;
     std::chrono::milliseconds interval_;
@@ -111,6 +112,10 @@ private:
     std::optional<double> daily_max_;
     std::optional<double> daily_remaining_;
     mutable std::deque<use> uses_;
+    // What other apps used of the window at the last response with numbers: a level, not events, since
+    // we cannot tell when they sent. It stands until the next response or for one interval.
+    double foreign_ = 0;
+    steady_time foreign_seen_{};
 };
 
 } // namespace crmsync

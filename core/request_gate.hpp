@@ -40,6 +40,9 @@ public:
     void observe(const budget_observation& o);
     // Holds every acquisition until now + d (Retry-After of a 429, computed wait after THROTTLED).
     void hold_for(std::chrono::milliseconds d);
+    // Re-evaluates the first waiter now. Waits are timed on the event loop's steady clock; a test that
+    // moves an injected clock by hand calls this after each step (virtual time).
+    void wake() { wake_head(); }
 
     const std::string& name() const { return name_; }
     budget_state state() const;

@@ -13,6 +13,23 @@ namespace crmsync::hubspot {
 
 namespace json = boost::json;
 
+std::unique_ptr<request_gate> make_window_gate(boost::asio::any_io_executor ex, const clock& clk, tier t,
+                                               double max_share)
+{
+    return std::make_unique<request_gate>(
+        std::move(ex), clk,
+        std::make_unique<window_budget>(window_limit_for(t), std::chrono::seconds{10}, max_share,
+                                        static_cast<double>(daily_limit_for(t))),
+        "hubspot");
+}
+
+std::unique_ptr<request_gate> make_search_gate(boost::asio::any_io_executor ex, const clock& clk, double max_share)
+{
+    // Shared with the portal's other apps.
+    return std::make_unique<request_gate>(
+        std::move(ex), clk, std::make_unique<window_budget>(5, std::chrono::seconds{1}, max_share), "hubspot_search");
+}
+
 client::client(const settings& s, http_client& http, const clock& clk, request_gate& window_gate,
                request_gate& search_gate, std::shared_ptr<spdlog::logger> log)
     : settings_(s), http_(http), clock_(clk), window_gate_(window_gate), search_gate_(search_gate), log_(std::move(log))

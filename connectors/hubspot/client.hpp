@@ -14,6 +14,7 @@
 #include "core/outcome.hpp"
 #include "core/request_gate.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
 
@@ -64,6 +65,12 @@ private:
     std::string objects_path_;
     std::string properties_path_;
 };
+
+// The request gates of one portal (notes §6): the rolling 10-second window and daily cap of the tier (the
+// headers correct both), and the search API's 5 requests per second; `max_share` of each is ours.
+std::unique_ptr<request_gate> make_window_gate(boost::asio::any_io_executor ex, const clock& clk, tier t,
+                                               double max_share);
+std::unique_ptr<request_gate> make_search_gate(boost::asio::any_io_executor ex, const clock& clk, double max_share);
 
 // The HubSpot error message of a body (message, plus the first nested error's message), for operators.
 std::string error_message(const boost::json::value& body);

@@ -19,14 +19,8 @@ namespace json = boost::json;
 hubspot_connector::hubspot_connector(boost::asio::any_io_executor ex, settings s, http_client& http, const clock& clk,
                                      connector_options opts, std::shared_ptr<spdlog::logger> log)
     : settings_(std::move(s)), clock_(clk), opts_(std::move(opts)), log_(std::move(log)),
-      window_gate_(std::make_unique<request_gate>(
-          ex, clk,
-          std::make_unique<window_budget>(window_limit_for(settings_.tier_hint), std::chrono::seconds{10},
-                                          opts_.max_share, static_cast<double>(daily_limit_for(settings_.tier_hint))),
-          "hubspot")),
-      // The search API allows 5 requests per second per account, shared with the portal's other apps.
-      search_gate_(std::make_unique<request_gate>(
-          ex, clk, std::make_unique<window_budget>(5, std::chrono::seconds{1}, opts_.max_share), "hubspot_search")),
+      window_gate_(make_window_gate(ex, clk, settings_.tier_hint, opts_.max_share)),
+      search_gate_(make_search_gate(ex, clk, opts_.max_share)),
       client_(settings_, http, clk, *window_gate_, *search_gate_, log_)
 {
     for (std::string_view p : {"email", "lastmodifieddate", "hs_object_id", "hs_merged_object_ids"})
