@@ -83,6 +83,44 @@ customer* customer_store::find_mutable(std::uint64_t id)
     return it == customers_.end() ? nullptr : &it->second;
 }
 
+namespace {
+
+std::string metafield_key(const std::string& ns, const std::string& key, const std::string& value)
+{
+    std::string k = ns;
+    k += '\0';
+    k += key;
+    k += '\0';
+    k += value;
+    return k;
+}
+
+} // namespace
+
+customer_store::lookup_keys customer_store::keys_of(const customer& c)
+{
+    lookup_keys k;
+    if (c.email)
+        k.email = to_lower(*c.email);
+    k.phone = c.phone;
+    for (const auto& m : c.metafields)
+        k.metafields.push_back(metafield_key(m.name_space, m.key, m.value));
+    return k;
+}
+
+// The customer with the lowest id among those with the key (what a scan in id order finds first).
+const customer* customer_store::lowest(const std::multimap<std::string, std::uint64_t>& m, const std::string& key,
+                                       const std::map<std::uint64_t, customer>& customers)
+{
+    auto [b, e] = m.equal_range(key);
+    const customer* best = nullptr;
+    for (auto it = b; it != e; ++it)
+        if (!best || it->second < best->id)
+            if (auto c = customers.find(it->second); c != customers.end())
+                best = &c->second;
+    return best;
+}
+
 const customer* customer_store::find_by_email(const std::string& email) const
 {
     // Looked up as stored: whitespace dropped, lowercased (customerByIdentifier finds
@@ -91,27 +129,18 @@ const customer* customer_store::find_by_email(const std::string& email) const
     for (char ch : to_lower(email))
         if (!std::isspace(static_cast<unsigned char>(ch)))
             wanted += ch;
-    for (const auto& [id, c] : customers_)
-        if (c.email && to_lower(*c.email) == wanted)
-            return &c;
-    return nullptr;
+    return lowest(by_email_, wanted, customers_);
 }
 
 const customer* customer_store::find_by_phone(const std::string& phone) const
 {
-    for (const auto& [id, c] : customers_)
-        if (c.phone && *c.phone == phone)
-            return &c;
-    return nullptr;
+    return lowest(by_phone_, phone, customers_);
 }
 
 const customer* customer_store::find_by_metafield(const std::string& ns, const std::string& key,
                                                   const std::string& value) const
 {
-    for (const auto& [id, c] : customers_)
-        if (const metafield* m = c.find_metafield(ns, key); m && m->value == value)
-            return &c;
-    return nullptr;
+    return lowest(by_metafield_, metafield_key(ns, key, value), customers_);
 }
 
 customer& customer_store::insert(customer c, wall_time now)
@@ -164,6 +193,10 @@ void customer_store::clear()
 {
     customers_.clear();
     index_.clear();
+    keys_.clear();
+    by_email_.clear();
+    by_phone_.clear();
+    by_metafield_.clear();
     definitions_.clear();
     changes_.clear();
 }
@@ -216,6 +249,33 @@ bool customer_store::has_custom_id(const std::string& ns, const std::string& key
 
 void customer_store::index(std::uint64_t id, const customer* c, wall_time now)
 {
+    auto drop = [id](std::multimap<std::string, std::uint64_t>& m, const std::string& key) {
+        for (auto [b, e] = m.equal_range(key); b != e; ++b)
+            if (b->second == id) {
+                m.erase(b);
+                return;
+            }
+    };
+    if (auto old = keys_.find(id); old != keys_.end()) {
+        if (old->second.email)
+            drop(by_email_, *old->second.email);
+        if (old->second.phone)
+            drop(by_phone_, *old->second.phone);
+        for (const auto& k : old->second.metafields)
+            drop(by_metafield_, k);
+        keys_.erase(old);
+    }
+    if (c) {
+        auto k = keys_of(*c);
+        if (k.email)
+            by_email_.emplace(*k.email, id);
+        if (k.phone)
+            by_phone_.emplace(*k.phone, id);
+        for (const auto& m : k.metafields)
+            by_metafield_.emplace(m, id);
+        keys_.emplace(id, std::move(k));
+    }
+
     auto& versions = index_[id];
     versions.push_back(index_version{now + index_lag_, c ? std::optional<customer>(*c) : std::nullopt});
     prune(versions, now);

@@ -150,10 +150,21 @@ private:
         std::optional<customer> snapshot; // nullopt: deleted
     };
     void index(std::uint64_t id, const customer* c, wall_time now);
+    // Lookup keys of the current records (e-mail as stored, lowercased; phone; "ns\0key\0value" of each
+    // metafield), kept by index(), so that finding by them does not scan every customer.
+    struct lookup_keys {
+        std::optional<std::string> email, phone;
+        std::vector<std::string> metafields;
+    };
+    static lookup_keys keys_of(const customer& c);
+    static const customer* lowest(const std::multimap<std::string, std::uint64_t>& m, const std::string& key,
+                                  const std::map<std::uint64_t, customer>& customers);
     void prune(std::deque<index_version>& versions, wall_time now) const;
 
     std::map<std::uint64_t, customer> customers_;
     mutable std::map<std::uint64_t, std::deque<index_version>> index_;
+    std::map<std::uint64_t, lookup_keys> keys_;
+    std::multimap<std::string, std::uint64_t> by_email_, by_phone_, by_metafield_;
     std::vector<metafield_definition> definitions_;
     std::uint64_t next_id_;
     std::uint64_t next_address_id_;
