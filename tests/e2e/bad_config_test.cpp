@@ -83,7 +83,7 @@ TEST_CASE("check-config accepts a valid file and rejects each kind of mistake wi
     }
 }
 
-TEST_CASE("every error in a file is reported at once; usage errors exit 64")
+TEST_CASE("every error in a file is reported at once - usage errors exit 64")
 {
     test::temp_dir dir;
     auto text = fmt::format(fmt::runtime(base), fmt::arg("dir", dir.path().string()));

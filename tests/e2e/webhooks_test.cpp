@@ -56,7 +56,7 @@ std::int64_t webhooks(const json::object& s, std::string_view key)
 
 } // namespace
 
-TEST_CASE("webhooks: 30 edits arrive between five-minute polls; forged, replayed, huge and malformed deliveries change nothing")
+TEST_CASE("webhooks: 30 edits arrive between five-minute polls - forged, replayed, huge and malformed deliveries change nothing")
 {
     test::daemon_fixture fx;
     fx.sandbox().seed_people(40, 0, 0, 5);

@@ -62,7 +62,7 @@ struct rig {
 
 } // namespace
 
-TEST_CASE("deleting more people than max_changes_per_cycle holds the deletions and pauses; a higher limit releases them")
+TEST_CASE("deleting more people than max_changes_per_cycle holds the deletions and pauses - a higher limit releases them")
 {
     rig r;
     for (int i = 0; i < 12; ++i)

@@ -323,7 +323,7 @@ TEST_CASE("wrong types name what was expected and what was found")
     CHECK(r.errors.size() == 6);
 }
 
-TEST_CASE("${VAR} expands from the injected environment; a missing variable names key and variable")
+TEST_CASE("${VAR} expands from the injected environment - a missing variable names key and variable")
 {
     const std::string text = "shopify:\n"
                              "  shop: ${SHOP_NAME}.myshopify.com\n"
@@ -434,7 +434,7 @@ TEST_CASE("missing required keys are reported at the mapping that lacks them")
     expect_error(bad_shop, "shopify.shop", {2, 9}, "(did you mean 'acme.myshopify.com'?)");
 }
 
-TEST_CASE("secrets come from *_file, with ${CREDENTIALS_DIRECTORY}; both forms at once are an error")
+TEST_CASE("secrets come from *_file, with ${CREDENTIALS_DIRECTORY} - both forms at once are an error")
 {
     test::temp_dir dir;
     write_file(dir.file("shopify-token"), "shpat_from_file\n");

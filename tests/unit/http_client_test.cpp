@@ -224,7 +224,7 @@ TEST_CASE("keep-alive: a reused connection dropped before the response is retrie
     }
 }
 
-TEST_CASE("concurrent sends each get their own connection; the pool keeps max_idle_per_host")
+TEST_CASE("concurrent sends each get their own connection - the pool keeps max_idle_per_host")
 {
     asio::io_context io;
     asio::steady_timer gate(io, asio::steady_timer::time_point::max());

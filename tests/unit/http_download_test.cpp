@@ -12,7 +12,7 @@
 using namespace crmsync;
 using namespace std::chrono_literals;
 
-TEST_CASE("a large body goes to the file in pieces; an error answer does not")
+TEST_CASE("a large body goes to the file in pieces - an error answer does not")
 {
     boost::asio::io_context io;
     std::string big;

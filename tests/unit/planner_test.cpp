@@ -41,7 +41,7 @@ TEST_CASE("a person only in Shopify is created in the CRM with every field that 
     CHECK_FALSE(plan_link({m, sync}, l, &s, nullptr).to_crm);
 }
 
-TEST_CASE("one-way: only fields that differ from the base are written; nothing when converged")
+TEST_CASE("one-way: only fields that differ from the base are written - nothing when converged")
 {
     auto m = mapping();
     sync_settings sync{.direction = sync_direction::shopify_to_crm};
@@ -89,7 +89,7 @@ TEST_CASE("an emptied value does not wipe the other side unless the field says s
     CHECK(p.to_crm->fields == field_map{{"city", ""}});
 }
 
-TEST_CASE("two-way: non-overlapping edits both survive; equal edits move the base; conflicts follow the policy")
+TEST_CASE("two-way: non-overlapping edits both survive - equal edits move the base - conflicts follow the policy")
 {
     auto m = mapping();
     sync_settings sync{.direction = sync_direction::two_way};

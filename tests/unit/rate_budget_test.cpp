@@ -97,7 +97,7 @@ TEST_CASE("window budget: usage by other apps seen in the headers shrinks our ro
     CHECK(w.delay(1, clk.now()) == 0ms);
 }
 
-TEST_CASE("window budget: a 429 without numbers fills the window; the daily share stops spending")
+TEST_CASE("window budget: a 429 without numbers fills the window - the daily share stops spending")
 {
     test::manual_clock clk;
     window_budget w(100, 10s, 0.8, 1000);

@@ -113,7 +113,7 @@ TEST_CASE("fixture replay: five running bulk queries, the sixth refused with the
     CHECK(run_bulk(em, "{ customers { edges { node { id } } } }").at("data").at("bulkOperationRunQuery").at("userErrors").as_array().empty());
 }
 
-TEST_CASE("fixture replay: bulk queries over roots without sandbox data; currentBulkOperation")
+TEST_CASE("fixture replay: bulk queries over roots without sandbox data - currentBulkOperation")
 {
     manual_clock clock;
     emulator em(clock);
@@ -131,7 +131,7 @@ TEST_CASE("fixture replay: bulk queries over roots without sandbox data; current
     }
 }
 
-TEST_CASE("bulk query lifecycle on the clock; JSONL with __parentId children; the result URL")
+TEST_CASE("bulk query lifecycle on the clock - JSONL with __parentId children - the result URL")
 {
     manual_clock clock;
     emulator_options opts;

@@ -164,7 +164,7 @@ TEST_CASE("customer changes are delivered with Shopify's headers, a valid HMAC a
     CHECK(stats.retries == 0);
 }
 
-TEST_CASE("duplicates share the event id; dropped events are never delivered; reordering")
+TEST_CASE("duplicates share the event id - dropped events are never delivered - reordering")
 {
     asio::io_context io;
     receiver rx(io);
@@ -211,7 +211,7 @@ TEST_CASE("duplicates share the event id; dropped events are never delivered; re
     CHECK(rx.body(5).at("email") == "a@example.com");
 }
 
-TEST_CASE("a 500 is retried with backoff until it succeeds; the webhook id stays")
+TEST_CASE("a 500 is retried with backoff until it succeeds - the webhook id stays")
 {
     asio::io_context io;
     receiver rx(io);
@@ -243,7 +243,7 @@ TEST_CASE("a 500 is retried with backoff until it succeeds; the webhook id stays
     CHECK(rx.received.size() == 3 + 8);
 }
 
-TEST_CASE("no answer within the (scaled) 5 s is a failure, retried; connection failures too")
+TEST_CASE("no answer within the (scaled) 5 s is a failure, retried - connection failures too")
 {
     asio::io_context io;
     receiver rx(io);
@@ -272,7 +272,7 @@ TEST_CASE("no answer within the (scaled) 5 s is a failure, retried; connection f
     em.stop_delivery();
 }
 
-TEST_CASE("test deliveries carry a correct or a forged HMAC; stop_delivery stops sending")
+TEST_CASE("test deliveries carry a correct or a forged HMAC - stop_delivery stops sending")
 {
     asio::io_context io;
     receiver rx(io);

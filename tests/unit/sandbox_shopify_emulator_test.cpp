@@ -315,7 +315,7 @@ TEST_CASE("fixture replay: delete blocked by orders and consent update")
     same_cost(consent.at("validation").at("unknownCustomer").at("response"), unknown);
 }
 
-TEST_CASE("paging 600 customers by updated_at sees each exactly once; boundary inclusive; index lag")
+TEST_CASE("paging 600 customers by updated_at sees each exactly once - boundary inclusive - index lag")
 {
     manual_clock clock;
     emulator em(clock);
@@ -404,7 +404,7 @@ TEST_CASE("throttling drains the bucket, answers THROTTLED and recovers with tim
         "Query cost is 1196, which exceeds the single query max cost limit (1000)."));
 }
 
-TEST_CASE("customerUpdate rejects consent; duplicate email; delete without orders; updatedAt bumps")
+TEST_CASE("customerUpdate rejects consent - duplicate email - delete without orders - updatedAt bumps")
 {
     manual_clock clock;
     emulator em(clock);

@@ -226,7 +226,7 @@ TEST_CASE("fixture replay: customerDelete without orders, then the customer read
                json::object{{"id", id_at(made, "/data/customerCreate/customer/id")}});
 }
 
-TEST_CASE("fixture replay: a first or a last name alone is identity enough; nothing at all is not")
+TEST_CASE("fixture replay: a first or a last name alone is identity enough - nothing at all is not")
 {
     fixture_run f("2025-01/customer-create-name-identity.json");
     const std::string create = document({"customer-identity-create"});
@@ -285,7 +285,7 @@ TEST_CASE("fixture replay: phone numbers are normalised to E.164 and validated")
     f.run_each("/cleanup", document({"customer-delete"}));
 }
 
-TEST_CASE("fixture replay: tags split on commas, deduplicate by case, at most 250; notes at most 5000")
+TEST_CASE("fixture replay: tags split on commas, deduplicate by case, at most 250 - notes at most 5000")
 {
     fixture_run f("2025-01/customer-tag-note-limits-parity.json");
     const std::string doc = document({"customer-tag-note-limits"});
@@ -354,7 +354,7 @@ TEST_CASE("fixture replay: e-mail then SMS marketing consent updates, with reads
     f.run_with("/cleanup", document({"customer-delete"}), json::object{{"input", json::object{{"id", f.ids.at("gid://shopify/Customer/9103125119209")}}}});
 }
 
-TEST_CASE("fixture replay: country and province codes win over names; unknown ones are refused")
+TEST_CASE("fixture replay: country and province codes win over names - unknown ones are refused")
 {
     fixture_run f("2025-01/customer-address-country-province-validation.json");
     const std::string doc = document({"customer-country-province"});
@@ -725,7 +725,7 @@ std::string bytes_of(const fs::path& p)
 
 } // namespace
 
-TEST_CASE("fixture manifest: every recording is listed; replayed ones are copied, unchanged and replayed by their cases")
+TEST_CASE("fixture manifest: every recording is listed - replayed ones are copied, unchanged and replayed by their cases")
 {
     std::map<std::string, manifest_entry> manifest = read_manifest();
     REQUIRE(!manifest.empty());

@@ -145,7 +145,7 @@ TEST_CASE("fixture replay: webhook address rules (schemes, whitespace, internal 
     replay(em, d.remove, fx.at("cleanup"), ids);
 }
 
-TEST_CASE("fixture replay: topic, format and name validation; enum coercion")
+TEST_CASE("fixture replay: topic, format and name validation - enum coercion")
 {
     manual_clock clock;
     emulator em(clock, live_like());
@@ -263,7 +263,7 @@ TEST_CASE("address and filter size limits at 64 KB")
     CHECK(big_filter[0].at("field") == json::array{"webhookSubscription"});
 }
 
-TEST_CASE("loopback http:// is a sandbox knob; off, it is refused like any http:// address")
+TEST_CASE("loopback http:// is a sandbox knob - off, it is refused like any http:// address")
 {
     manual_clock clock;
     emulator sandbox(clock);
@@ -284,7 +284,7 @@ TEST_CASE("loopback http:// is a sandbox knob; off, it is refused like any http:
           "Address cannot be a Shopify or an internal domain");
 }
 
-TEST_CASE("webhookSubscriptions filters by topics and uri; webhookSubscriptionsCount")
+TEST_CASE("webhookSubscriptions filters by topics and uri - webhookSubscriptionsCount")
 {
     manual_clock clock;
     emulator em(clock);

@@ -309,7 +309,7 @@ TEST_CASE("update writes profile fields, clears empty ones and replaces the tag 
     CHECK(read_only[0].error->message.find("'numberOfOrders' is read-only") != std::string::npos);
 }
 
-TEST_CASE("the default address is updated or created in place; other addresses stay")
+TEST_CASE("the default address is updated or created in place - other addresses stay")
 {
     shop s;
     const std::string id = s.make_customer(json::object{{"email", "addr@example.com"}, {"firstName", "Addr"}});
@@ -375,7 +375,7 @@ TEST_CASE("remove deletes, tags customers with orders instead, and accepts one a
     CHECK_FALSE(again[0].error);
 }
 
-TEST_CASE("a batch is split into requests of ten; one op's failure leaves the others written")
+TEST_CASE("a batch is split into requests of ten - one op's failure leaves the others written")
 {
     shop s;
     require_prepared(s);
@@ -412,7 +412,7 @@ TEST_CASE("a batch is split into requests of ten; one op's failure leaves the ot
     CHECK(s.customer(b).at("note") == "fine");
 }
 
-TEST_CASE("without the custom id definition a create fails alone; the rest of its request is written")
+TEST_CASE("without the custom id definition a create fails alone - the rest of its request is written")
 {
     shop s(false);
     const std::string a = s.make_customer(json::object{{"email", "nodef@example.com"}});

@@ -248,7 +248,7 @@ TEST_CASE("the webhook inbox de-duplicates and prunes")
     CHECK_FALSE(s->inbox_add("shopify", "customers/update", "customers/update:e2", "{}", 500));
 }
 
-TEST_CASE("a deletion reported without a time is final; one with an older time is not")
+TEST_CASE("a deletion reported without a time is final - one with an older time is not")
 {
     test::temp_dir dir;
     auto s = open_ok(dir.file("state.db"));
