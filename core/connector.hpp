@@ -114,6 +114,10 @@ public:
     // One-time preparation before syncing (HubSpot: create the custom properties). Idempotent.
     virtual boost::asio::awaitable<outcome<void>> prepare() = 0;
 
+    // What `check-config --online` asks: access works and prepare() would succeed, finding out without
+    // changing anything. Returns notes on what prepare() would create; a failure names what is wrong.
+    virtual boost::asio::awaitable<outcome<std::vector<std::string>>> check() = 0;
+
     // One page of records changed at or after `q.cursor - q.overlap`, oldest first.
     virtual boost::asio::awaitable<outcome<change_page>> fetch_changes(change_query q) = 0;
 

@@ -15,7 +15,10 @@ std::string usage_text()
 
 Usage:
   crmsyncd run --config FILE [--dry-run]   run in the foreground (systemd ExecStart)
-  crmsyncd check-config --config FILE      validate a configuration; exit 0, or 78 with every error
+  crmsyncd check-config --config FILE [--online]
+                                           validate a configuration; exit 0, or 78 with every error;
+                                           --online: also check access and the mapped HubSpot properties
+                                           (exit 69 naming what is wrong); changes nothing
   crmsyncd plan --config FILE              print what the next cycle would write; writes nothing
   crmsyncd status [--url URL] [--json]     show a running daemon's /status (default http://127.0.0.1:8787)
   crmsyncd --version | --help
@@ -23,6 +26,7 @@ Usage:
 Options:
   -c, --config FILE   configuration file (YAML)
       --dry-run       observe and plan, log every write instead of sending it
+      --online        check-config: ask the APIs too (read-only)
       --url URL       base URL of a running daemon's HTTP endpoint
       --json          print the raw JSON
 
@@ -77,6 +81,8 @@ parse_result parse_command_line(const std::vector<std::string>& args)
             cmd.config_path = *v;
         } else if (a == "--dry-run" && cmd.kind == command_kind::run) {
             cmd.dry_run = true;
+        } else if (a == "--online" && cmd.kind == command_kind::check_config) {
+            cmd.online = true;
         } else if (is("--url") && cmd.kind == command_kind::status) {
             auto v = value("--url");
             if (!v || v->empty())

@@ -13,6 +13,7 @@ struct command {
     command_kind kind = command_kind::help;
     std::string config_path;
     bool dry_run = false;
+    bool online = false; // check-config: also ask both APIs
     std::string url;  // status: the daemon's base URL
     bool json = false;
 };

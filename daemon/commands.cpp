@@ -82,6 +82,42 @@ int status_command(const std::string& url, bool as_json)
     return exit_code::ok;
 }
 
+int check_online_command(const config& cfg)
+{
+    set_log_level(std::max(cfg.log.level, log_level::warn));
+    const auto* reg = find_crm_connector(cfg.crm.type);
+    asio::io_context ioc;
+    auto http = make_http_client(ioc.get_executor());
+    auto shop_opts = shopify_options(cfg);
+    shop_opts.scratch_dir.clear();
+    shopify::shopify_connector shop(ioc.get_executor(), cfg.shopify, *http, system_clock(), shop_opts,
+                                    make_logger("shopify"));
+    auto crm = reg->make(cfg.crm.settings, connector_env{ioc.get_executor(), *http, system_clock(), cfg.sync.max_share,
+                                                         crm_properties(cfg.sync, false), crm_properties(cfg.sync, true),
+                                                         make_logger(reg->type)});
+    int rc = exit_code::ok;
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            for (connector* c : {static_cast<connector*>(&shop), crm.get()}) {
+                auto r = co_await c->check();
+                if (!r) {
+                    std::cerr << c->name() << ": " << r.error().message << "\n";
+                    rc = exit_code::unavailable;
+                    continue;
+                }
+                for (const auto& note : *r)
+                    std::cout << note << "\n";
+            }
+        },
+        [](std::exception_ptr e) {
+            if (e)
+                std::rethrow_exception(e);
+        });
+    ioc.run();
+    return rc;
+}
+
 int plan_command(const config& cfg)
 {
     set_log_level(std::max(cfg.log.level, log_level::warn));

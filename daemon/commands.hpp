@@ -10,5 +10,8 @@ namespace crmsync {
 
 int status_command(const std::string& url, bool json);
 int plan_command(const config& cfg);
+// check-config --online: the credentials work and every mapped CRM property exists and is writable (or is
+// one crmsyncd creates). Read-only. Exit 0, or 69 naming what is wrong.
+int check_online_command(const config& cfg);
 
 } // namespace crmsync

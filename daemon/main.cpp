@@ -37,7 +37,7 @@ int main(int argc, char** argv)
     }
     if (cmd.kind == command_kind::check_config) {
         std::cout << cmd.config_path << ": configuration is valid\n";
-        return exit_code::ok;
+        return cmd.online ? check_online_command(*loaded.value) : exit_code::ok;
     }
     if (cmd.kind == command_kind::plan)
         return plan_command(*loaded.value);

@@ -35,6 +35,7 @@ public:
     std::string_view name() const override { return "hubspot"; }
     const field_catalog& catalog() const override { return hubspot::catalog(); }
     boost::asio::awaitable<outcome<void>> prepare() override;
+    boost::asio::awaitable<outcome<std::vector<std::string>>> check() override;
     boost::asio::awaitable<outcome<change_page>> fetch_changes(change_query q) override;
     boost::asio::awaitable<outcome<std::vector<record>>> fetch_by_ids(std::span<const std::string> ids,
                                                                      priority prio) override;
@@ -53,6 +54,11 @@ private:
     boost::asio::awaitable<void> write_batch(std::string_view verb, std::string_view id_property,
                                              std::vector<batch_input> inputs, std::vector<write_result>& out);
     boost::asio::awaitable<outcome<void>> ensure_group();
+    // The written properties against the portal's: which are missing but ours to create, missing, read-only.
+    struct property_survey {
+        std::vector<std::string> to_create, missing, read_only;
+    };
+    boost::asio::awaitable<outcome<property_survey>> survey_properties();
 
     settings settings_;
     const clock& clock_;

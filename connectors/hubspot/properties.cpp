@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <optional>
 
 namespace crmsync::hubspot {
 
@@ -35,7 +36,7 @@ boost::asio::awaitable<outcome<void>> hubspot_connector::ensure_group()
     co_return outcome<void>{};
 }
 
-boost::asio::awaitable<outcome<void>> hubspot_connector::prepare()
+boost::asio::awaitable<outcome<hubspot_connector::property_survey>> hubspot_connector::survey_properties()
 {
     auto list = co_await client_.call("GET", client_.properties_path(), {}, endpoint_class::standard, priority::live,
                                       "property list");
@@ -58,26 +59,48 @@ boost::asio::awaitable<outcome<void>> hubspot_connector::prepare()
             existing.emplace(std::string(name->as_string()), !read_only);
         }
     }
-    bool group_ready = false;
-    std::vector<std::string> missing, read_only;
+    property_survey out;
     for (const auto& name : opts_.written_properties) {
-        auto it = existing.find(name);
-        if (it != existing.end()) {
+        if (auto it = existing.find(name); it != existing.end()) {
             if (!it->second)
-                read_only.push_back(name);
-            continue;
+                out.read_only.push_back(name);
+        } else {
+            (find_custom_property(name) ? out.to_create : out.missing).push_back(name);
         }
-        auto def = find_custom_property(name);
-        if (!def) {
-            missing.push_back(name);
-            continue;
-        }
-        if (!group_ready) {
-            auto g = co_await ensure_group();
-            if (!g)
-                co_return g.error();
-            group_ready = true;
-        }
+    }
+    co_return out;
+}
+
+namespace {
+
+std::optional<failure> unusable(const std::vector<std::string>& missing, const std::vector<std::string>& read_only)
+{
+    if (missing.empty() && read_only.empty())
+        return std::nullopt;
+    std::string msg = "HubSpot contact properties used by sync.fields";
+    if (!missing.empty())
+        msg += fmt::format(" do not exist: {}", fmt::join(missing, ", "));
+    if (!read_only.empty())
+        msg += fmt::format("{} are read-only: {}", missing.empty() ? "" : ";", fmt::join(read_only, ", "));
+    return permanent(msg + " (create them in HubSpot or change the mapping)");
+}
+
+} // namespace
+
+boost::asio::awaitable<outcome<void>> hubspot_connector::prepare()
+{
+    auto survey = co_await survey_properties();
+    if (!survey)
+        co_return survey.error();
+    if (auto f = unusable(survey->missing, survey->read_only))
+        co_return *f;
+    if (!survey->to_create.empty()) {
+        auto g = co_await ensure_group();
+        if (!g)
+            co_return g.error();
+    }
+    for (const auto& name : survey->to_create) {
+        const auto* def = find_custom_property(name);
         auto body = json::serialize(custom_property_json(*def));
         auto what = fmt::format("create property {}", name);
         auto c = co_await client_.call("POST", client_.properties_path(), std::move(body), endpoint_class::standard,
@@ -89,15 +112,23 @@ boost::asio::awaitable<outcome<void>> hubspot_connector::prepare()
                                             error_message(c->body)));
         log_->info("created HubSpot contact property '{}'{}", name, def->unique ? " (unique)" : "");
     }
-    if (!missing.empty() || !read_only.empty()) {
-        std::string msg = "HubSpot contact properties used by sync.fields";
-        if (!missing.empty())
-            msg += fmt::format(" do not exist: {}", fmt::join(missing, ", "));
-        if (!read_only.empty())
-            msg += fmt::format("{} are read-only: {}", missing.empty() ? "" : ";", fmt::join(read_only, ", "));
-        co_return permanent(msg + " (create them in HubSpot or change the mapping)");
-    }
     co_return outcome<void>{};
+}
+
+boost::asio::awaitable<outcome<std::vector<std::string>>> hubspot_connector::check()
+{
+    auto survey = co_await survey_properties();
+    if (!survey)
+        co_return survey.error();
+    if (auto f = unusable(survey->missing, survey->read_only))
+        co_return *f;
+    std::vector<std::string> notes;
+    notes.push_back(fmt::format("HubSpot: access works; the {} written contact properties are usable",
+                                opts_.written_properties.size()));
+    for (const auto& name : survey->to_create)
+        notes.push_back(fmt::format("HubSpot: contact property '{}' does not exist yet; crmsyncd creates it at start",
+                                    name));
+    co_return notes;
 }
 
 } // namespace crmsync::hubspot

@@ -81,6 +81,24 @@ boost::asio::awaitable<outcome<void>> shopify_connector::prepare()
     co_return outcome<void>{};
 }
 
+boost::asio::awaitable<outcome<std::vector<std::string>>> shopify_connector::check()
+{
+    auto r = co_await client_.execute(probe_query, {}, 3, priority::live, "access check");
+    if (!r)
+        co_return r.error();
+    std::vector<std::string> notes{"Shopify: access works (customers readable)"};
+    if (writes_) {
+        auto defined = co_await has_custom_id_definition(client_);
+        if (!defined)
+            co_return defined.error();
+        if (!*defined)
+            notes.emplace_back(fmt::format("Shopify: the customer metafield definition {}.{} does not exist yet; "
+                                           "crmsyncd creates it at start",
+                                           custom_id_namespace, custom_id_key));
+    }
+    co_return notes;
+}
+
 outcome<std::vector<record>> shopify_connector::read_nodes(const json::value* nodes, std::string_view what)
 {
     if (!nodes || !nodes->is_array())

@@ -36,6 +36,7 @@ public:
     std::string_view name() const override { return "shopify"; }
     const field_catalog& catalog() const override { return shopify::catalog(); }
     boost::asio::awaitable<outcome<void>> prepare() override;
+    boost::asio::awaitable<outcome<std::vector<std::string>>> check() override;
     boost::asio::awaitable<outcome<change_page>> fetch_changes(change_query q) override;
     boost::asio::awaitable<outcome<std::vector<record>>> fetch_by_ids(std::span<const std::string> ids,
                                                                      priority prio) override;

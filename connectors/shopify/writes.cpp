@@ -468,7 +468,7 @@ boost::asio::awaitable<std::vector<write_result>> apply_writes(client& c, std::s
     co_return out;
 }
 
-boost::asio::awaitable<outcome<void>> ensure_custom_id_definition(client& c)
+boost::asio::awaitable<outcome<bool>> has_custom_id_definition(client& c)
 {
     static const std::string lookup_doc =
         "query crmsync_custom_id($namespace: String!, $key: String!) {\n"
@@ -476,11 +476,6 @@ boost::asio::awaitable<outcome<void>> ensure_custom_id_definition(client& c)
         "    nodes { id type { name } capabilities { uniqueValues { enabled } } }\n"
         "  }\n"
         "}";
-    static const std::string create_doc =
-        "mutation crmsync_custom_id_create($definition: MetafieldDefinitionInput!) {\n"
-        "  metafieldDefinitionCreate(definition: $definition) { createdDefinition { id } userErrors { field message code } }\n"
-        "}";
-    const std::string name = fmt::format("{}.{}", custom_id_namespace, custom_id_key);
     json::object vars;
     vars["namespace"] = custom_id_namespace;
     vars["key"] = custom_id_key;
@@ -488,16 +483,30 @@ boost::asio::awaitable<outcome<void>> ensure_custom_id_definition(client& c)
     if (!found)
         co_return found.error();
     const json::value* nodes = dig(found->data.if_contains("metafieldDefinitions"), {"nodes"});
-    if (nodes && nodes->is_array() && !nodes->as_array().empty()) {
-        const json::value* d = &nodes->as_array().front();
-        const json::value* unique = dig(d, {"capabilities", "uniqueValues", "enabled"});
-        if (string_at(d, {"type", "name"}) == "id" && unique && unique->is_bool() && unique->as_bool())
-            co_return outcome<void>{};
-        co_return permanent(fmt::format("Shopify customer metafield definition {} exists but is not of type 'id' with "
-                                        "unique values, which customerSet needs to find customers by CRM id: change or "
-                                        "delete it in the Shopify admin (Settings > Custom data > Customers)",
-                                        name));
-    }
+    if (!nodes || !nodes->is_array() || nodes->as_array().empty())
+        co_return false;
+    const json::value* d = &nodes->as_array().front();
+    const json::value* unique = dig(d, {"capabilities", "uniqueValues", "enabled"});
+    if (string_at(d, {"type", "name"}) == "id" && unique && unique->is_bool() && unique->as_bool())
+        co_return true;
+    co_return permanent(fmt::format("Shopify customer metafield definition {}.{} exists but is not of type 'id' with "
+                                    "unique values, which customerSet needs to find customers by CRM id: change or "
+                                    "delete it in the Shopify admin (Settings > Custom data > Customers)",
+                                    custom_id_namespace, custom_id_key));
+}
+
+boost::asio::awaitable<outcome<void>> ensure_custom_id_definition(client& c)
+{
+    static const std::string create_doc =
+        "mutation crmsync_custom_id_create($definition: MetafieldDefinitionInput!) {\n"
+        "  metafieldDefinitionCreate(definition: $definition) { createdDefinition { id } userErrors { field message code } }\n"
+        "}";
+    const std::string name = fmt::format("{}.{}", custom_id_namespace, custom_id_key);
+    auto found = co_await has_custom_id_definition(c);
+    if (!found)
+        co_return found.error();
+    if (*found)
+        co_return outcome<void>{};
     json::object unique_values;
     unique_values["enabled"] = true;
     json::object capabilities;

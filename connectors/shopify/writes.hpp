@@ -40,5 +40,7 @@ boost::asio::awaitable<std::vector<write_result>> apply_writes(client& c, std::s
 // Makes sure the CUSTOMER metafield definition behind the custom id exists (type `id`, unique
 // values): looks it up, creates it when missing. Fails when one exists with another type.
 boost::asio::awaitable<outcome<void>> ensure_custom_id_definition(client& c);
+// Whether that definition exists (a failure when it exists with the wrong type); changes nothing.
+boost::asio::awaitable<outcome<bool>> has_custom_id_definition(client& c);
 
 } // namespace crmsync::shopify

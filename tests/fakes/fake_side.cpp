@@ -101,6 +101,7 @@ bool fake_side::person_delete(const std::string& id)
 }
 
 boost::asio::awaitable<outcome<void>> fake_side::prepare() { co_return outcome<void>{}; }
+boost::asio::awaitable<outcome<std::vector<std::string>>> fake_side::check() { co_return std::vector<std::string>{}; }
 
 boost::asio::awaitable<outcome<change_page>> fake_side::fetch_changes(change_query q)
 {
