@@ -248,6 +248,7 @@ sync_settings parse_sync(yaml_section* section, const crm_registration* crm, con
         out.conflict = get_choice(s, "conflict", policies).value_or(out.conflict);
         out.initial_conflict = get_choice(s, "initial_conflict", policies).value_or(out.initial_conflict);
         out.deletes = get_choice(s, "deletes", {delete_policy::keep, delete_policy::propagate}).value_or(out.deletes);
+        out.gdpr_delete_in_crm = s.get_bool("gdpr_delete_in_crm").value_or(out.gdpr_delete_in_crm);
         out.max_changes_per_cycle = s.get_int("max_changes_per_cycle", 1, std::numeric_limits<std::int64_t>::max())
                                         .value_or(out.max_changes_per_cycle);
         out.reconcile_interval = s.get_duration("reconcile_interval", std::chrono::seconds{1}, std::chrono::hours{24 * 7})

@@ -77,6 +77,7 @@ struct write_op {
     std::int64_t op_id = 0;  // the engine's outbox id, echoed in the result
     write_kind kind = write_kind::update;
     std::string target_id;   // the record on this side; empty for create
+    bool erase = false;      // remove: a privacy erasure (HubSpot: GDPR delete), not an archive
     field_map fields;        // this side's vocabulary; an empty value clears the field
     priority prio = priority::backfill;
     // The record's id on the other side (the CRM id when writing Shopify), used as the idempotency key of

@@ -41,8 +41,10 @@ void engine::erase_personal_data(side s, const std::string& id, std::int64_t now
     store_.set_base(link->id, {});
     store_.set_remote_id(link->id, s, "");
     store_.cancel_outbox(link->id, s);
-    store_.set_flags(link->id, link->flags | link_flag::deleted_on(s));
+    store_.set_flags(link->id, link->flags | link_flag::deleted_on(s) | link_flag::redacted_on(s));
     log_->info("link {}: {} record {} redacted: its data was erased from the state cache", link->id, to_string(s), id);
+    if (settings_.sync.gdpr_delete_in_crm && s == side::shopify && !link->crm_id.empty())
+        store_.set_dirty(link->id, true); // the planner asks for the CRM record's erasure
 }
 
 asio::awaitable<std::size_t> engine::process_inbox_once()

@@ -111,6 +111,7 @@ std::optional<write_op> engine::make_op(side target, const outbox_row& row)
         store_.complete(row.id, row.version); // nothing left to remove
         return std::nullopt;
     }
+    op.erase = op.kind == write_kind::remove && (link->flags & link_flag::redacted_on(other(target))) != 0;
     op.fields = mapping_.to_side(target, row.fields);
     op.prio = row.prio;
     op.retry = op.kind == write_kind::create && row.attempts > 0;

@@ -97,7 +97,11 @@ link_plan plan_link(const plan_context& ctx, const link_row& link, const snapsho
         const side survivor = other(gone);
         if ((link.flags & link_flag::deleted_on(gone)) == 0 || !link.id_on(gone).empty() || link.id_on(survivor).empty())
             continue;
-        if (ctx.sync.deletes == delete_policy::propagate && direction_allows(ctx.sync.direction, gone, survivor))
+        // An erasure asked of Shopify reaches the CRM when the operator opted in, whatever the direction.
+        const bool erase = (link.flags & link_flag::redacted_on(gone)) != 0 && gone == side::shopify &&
+                           ctx.sync.gdpr_delete_in_crm;
+        if (erase ||
+            (ctx.sync.deletes == delete_policy::propagate && direction_allows(ctx.sync.direction, gone, survivor)))
             (survivor == side::crm ? plan.to_crm : plan.to_shopify) = planned_write{write_kind::remove, {}};
         return plan;
     }

@@ -47,6 +47,11 @@ constexpr std::uint32_t deleted_on(side s) { return s == side::shopify ? deleted
 constexpr std::uint32_t merged_on_shopify = 4;
 constexpr std::uint32_t merged_on_crm = 8;
 constexpr std::uint32_t merged_on(side s) { return s == side::shopify ? merged_on_shopify : merged_on_crm; }
+// The side erased this person's data on a privacy request (with deleted_on): the other side's record,
+// if it goes, is erased too (HubSpot's GDPR delete), not archived.
+constexpr std::uint32_t redacted_on_shopify = 16;
+constexpr std::uint32_t redacted_on_crm = 32;
+constexpr std::uint32_t redacted_on(side s) { return s == side::shopify ? redacted_on_shopify : redacted_on_crm; }
 } // namespace link_flag
 
 struct link_row {

@@ -36,6 +36,8 @@ struct sync_settings {
     conflict_policy conflict = conflict_policy::newest_wins;
     conflict_policy initial_conflict = conflict_policy::newest_wins;
     delete_policy deletes = delete_policy::keep;
+    // Shopify's customers/redact (a privacy erasure) also erases the linked CRM record (HubSpot: GDPR delete).
+    bool gdpr_delete_in_crm = false;
     std::int64_t max_changes_per_cycle = 10'000;
     // How often every source side is read in full (id reconciliation: deletions no feed reports, changes a
     // lost webhook did not announce).

@@ -253,7 +253,7 @@ namespace {
 // earlier, applied attempt left — a person may have edited it since — and "Existing ID" links instead);
 // a create without either key travels alone, since a batch create fails whole on one bad input.
 struct request_kind {
-    std::string verb;        // upsert | create | update | archive
+    std::string verb;        // upsert | create | update | archive | gdpr-delete
     std::string id_property; // upsert/create key: email | shopify_customer_id | "" (none)
     std::string key;         // the op's value of that key
     bool operator==(const request_kind& o) const { return verb == o.verb && id_property == o.id_property; }
@@ -263,7 +263,7 @@ request_kind request_of(const write_op& op)
 {
     switch (op.kind) {
     case write_kind::update: return {"update", "", op.target_id};
-    case write_kind::remove: return {"archive", "", op.target_id};
+    case write_kind::remove: return {op.erase ? "gdpr-delete" : "archive", "", op.target_id};
     case write_kind::create: break;
     }
     auto field = [&](std::string_view k) {
@@ -283,8 +283,8 @@ request_kind request_of(const write_op& op)
 std::string hubspot_connector::batch_group(const write_op& op) const
 {
     auto k = request_of(op);
-    if (k.verb == "create" && k.id_property.empty())
-        return fmt::format("create:{}", op.op_id);
+    if ((k.verb == "create" && k.id_property.empty()) || k.verb == "gdpr-delete") // one record per request
+        return fmt::format("{}:{}", k.verb, op.op_id);
     return k.verb + ":" + k.id_property;
 }
 
@@ -302,17 +302,39 @@ boost::asio::awaitable<std::vector<write_result>> hubspot_connector::apply(std::
             continue;
         }
         auto it = std::find_if(requests.begin(), requests.end(), [&](const auto& r) { return r.first == k; });
-        if (it == requests.end() || (k.verb == "create" && k.id_property.empty()))
+        if (it == requests.end() || (k.verb == "create" && k.id_property.empty()) || k.verb == "gdpr-delete")
             it = requests.insert(requests.end(), {k, {}});
         it->second.push_back({&op, k.key});
     }
     for (auto& [k, inputs] : requests) {
         if (k.verb == "archive")
             co_await archive_batch(std::move(inputs), out);
+        else if (k.verb == "gdpr-delete")
+            co_await gdpr_delete(inputs.front(), out);
         else
             co_await write_batch(k.verb, k.id_property, std::move(inputs), out);
     }
     co_return out;
+}
+
+// A privacy erasure: POST .../contacts/gdpr-delete {"objectId"} answers 204 and removes the contact for
+// good (notes §3.7); a contact that is gone already (404) needs nothing more.
+boost::asio::awaitable<void> hubspot_connector::gdpr_delete(const batch_input& in, std::vector<write_result>& out)
+{
+    json::object request{{"objectId", in.key}};
+    auto r = co_await client_.call("POST", client_.objects_path() + "/gdpr-delete", json::serialize(request),
+                                   endpoint_class::standard, in.op->prio, "GDPR delete");
+    if (!r)
+        out.push_back({in.op->op_id, r.error(), {}, {}});
+    else if (r->status == 204 || r->status == 200 || r->status == 404)
+        out.push_back({in.op->op_id, std::nullopt, in.key, {}});
+    else
+        out.push_back({in.op->op_id,
+                       permanent(fmt::format("HubSpot GDPR delete of contact {}: HTTP {}: {}", in.key, r->status,
+                                             error_message(r->body)),
+                                 r->status),
+                       {},
+                       {}});
 }
 
 // Archives through batch/archive, which answers 204 for the whole batch: ids that are gone already are

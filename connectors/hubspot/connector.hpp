@@ -50,6 +50,7 @@ private:
         const write_op* op;
         std::string key; // the id HubSpot echoes for this input (record id or idProperty value)
     };
+    boost::asio::awaitable<void> gdpr_delete(const batch_input& in, std::vector<write_result>& out);
     boost::asio::awaitable<void> archive_batch(std::vector<batch_input> inputs, std::vector<write_result>& out);
     boost::asio::awaitable<void> write_batch(std::string_view verb, std::string_view id_property,
                                              std::vector<batch_input> inputs, std::vector<write_result>& out);
