@@ -143,6 +143,12 @@ public:
     // Stores an authenticated webhook delivery in the inbox (false: a duplicate already stored) and wakes
     // the processor. The HTTP endpoint calls this before answering 200.
     bool accept_webhook(side s, const inbound_webhook& w);
+
+    // Operator actions (CLI and authenticated HTTP). Resolving an open field conflict takes one side's value:
+    // the link is planned again and the value written to the other side. Retrying a dead letter drops it and
+    // plans its link again, so that what is still different is written (with today's values).
+    outcome<void> resolve_conflict(std::int64_t conflict_id, side take);
+    outcome<void> retry_dead_letter(std::int64_t dead_letter_id);
     // Processes up to one batch of stored deliveries; returns how many.
     boost::asio::awaitable<std::size_t> process_inbox_once();
 

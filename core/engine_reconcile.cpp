@@ -130,7 +130,11 @@ void engine::reconcile_link(std::int64_t link_id, std::int64_t now)
     }
     auto s = store_.snapshot(link_id, side::shopify);
     auto c = store_.snapshot(link_id, side::crm);
-    auto plan = plan_link(plan_context{mapping_, settings_.sync}, *link, s ? &*s : nullptr, c ? &*c : nullptr);
+    plan_context ctx{mapping_, settings_.sync};
+    ctx.decision = [&](const std::string& field, const std::string& sv, const std::string& cv) {
+        return store_.operator_decision(link_id, field, sv, cv);
+    };
+    auto plan = plan_link(ctx, *link, s ? &*s : nullptr, c ? &*c : nullptr);
     for (const auto& conflict : plan.conflicts) {
         if (!store_.record_conflict(link_id, conflict.field, conflict.shopify_value, conflict.crm_value, conflict.winner,
                                     conflict.reason, now))
@@ -210,6 +214,45 @@ asio::awaitable<void> engine::reconciler()
         // Let pollers and pushers run between batches of a large backlog.
         co_await asio::post(ex_, asio::use_awaitable);
     }
+}
+
+outcome<void> engine::resolve_conflict(std::int64_t conflict_id, side take)
+{
+    auto c = store_.conflict(conflict_id);
+    if (!c)
+        return permanent(fmt::format("conflict {} does not exist", conflict_id));
+    if (c->resolved_at_ms)
+        return permanent(fmt::format("conflict {} is already settled ({})", conflict_id,
+                                     c->winner.empty() ? c->reason : c->winner + " won: " + c->reason));
+    if (c->field.starts_with("_"))
+        return permanent(fmt::format("conflict {} is not about a field value ({}): {}; act in Shopify or the CRM, "
+                                     "then the daemon pairs what it sees",
+                                     conflict_id, c->field, c->reason));
+    auto tx = store_.begin();
+    store_.resolve_conflict(conflict_id, to_string(take), fmt::format("operator: took {}", to_string(take)), now_ms());
+    store_.set_dirty(c->link_id, true);
+    tx.commit();
+    log_->info("link {}: conflict {} on {} resolved by an operator: {} wins", c->link_id, conflict_id, c->field,
+               to_string(take));
+    reconcile_wakeup_->notify();
+    return {};
+}
+
+outcome<void> engine::retry_dead_letter(std::int64_t dead_letter_id)
+{
+    auto d = store_.dead_letter(dead_letter_id);
+    if (!d)
+        return permanent(fmt::format("dead letter {} does not exist", dead_letter_id));
+    auto tx = store_.begin();
+    store_.remove_dead_letter(dead_letter_id);
+    if (store_.link(d->link_id))
+        store_.set_dirty(d->link_id, true);
+    tx.commit();
+    log_->info("link {}: dead letter {} ({} to {}) retried by an operator", d->link_id, dead_letter_id,
+               d->kind == write_kind::create ? "create" : d->kind == write_kind::update ? "update" : "delete",
+               to_string(d->target));
+    reconcile_wakeup_->notify();
+    return {};
 }
 
 } // namespace crmsync

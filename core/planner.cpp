@@ -171,8 +171,10 @@ link_plan plan_link(const plan_context& ctx, const link_row& link, const snapsho
         }
         // Both changed, differently.
         settled_conflict conflict{f.name, s, c, {}, {}};
-        std::optional<side> winner;
-        if (s.empty() != c.empty() && !f.propagate_empty) {
+        std::optional<side> winner = ctx.decision ? ctx.decision(f.name, s, c) : std::nullopt;
+        if (winner) {
+            conflict.reason = fmt::format("operator: took {}", to_string(*winner));
+        } else if (s.empty() != c.empty() && !f.propagate_empty) {
             winner = s.empty() ? side::crm : side::shopify;
             conflict.reason = "a non-empty value wins over an empty one";
         } else {

@@ -21,6 +21,7 @@
 #include "core/state_store.hpp"
 #include "core/sync_settings.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,9 @@ struct link_plan {
 struct plan_context {
     const field_mapping& mapping;
     const sync_settings& sync;
+    // An operator's decision on a conflict (field, shopify value, crm value) of this link, if any: it
+    // settles that conflict ahead of every policy.
+    std::function<std::optional<side>(const std::string&, const std::string&, const std::string&)> decision = {};
 };
 
 link_plan plan_link(const plan_context& ctx, const link_row& link, const snapshot_row* shopify,

@@ -224,6 +224,13 @@ public:
                          std::string_view crm_value, std::string_view winner, std::string_view reason,
                          std::int64_t now_ms);
     std::vector<conflict_row> conflicts(bool open_only, std::size_t limit);
+    std::optional<conflict_row> conflict(std::int64_t id);
+    // An operator's decision on an open conflict: `winner` ("shopify"/"crm") and a reason starting with
+    // "operator:". False when the conflict does not exist or is no longer open.
+    bool resolve_conflict(std::int64_t id, std::string_view winner, std::string_view reason, std::int64_t now_ms);
+    // The side an operator took for this link's conflict on `field` between exactly these values, if any.
+    std::optional<side> operator_decision(std::int64_t link_id, std::string_view field, std::string_view shopify_value,
+                                          std::string_view crm_value);
 
     // Folds link `drop` into `keep`: keep takes drop's snapshot of side `s` (when it has none) and its id
     // there; drop's outbox rows go, drop is deleted. Used when a write reveals that two links are one
@@ -245,6 +252,8 @@ public:
     void reschedule(std::int64_t outbox_id, int attempts, std::int64_t next_attempt_at_ms, std::string_view error);
     void to_dead_letter(const outbox_row& row, std::string_view error, std::int64_t now_ms);
     std::vector<dead_letter_row> dead_letters(std::size_t limit);
+    std::optional<dead_letter_row> dead_letter(std::int64_t id);
+    void remove_dead_letter(std::int64_t id);
 
     store_counts counts();
 

@@ -387,6 +387,49 @@ std::vector<conflict_row> state_store::conflicts(bool open_only, std::size_t lim
     return out;
 }
 
+std::optional<conflict_row> state_store::conflict(std::int64_t id)
+{
+    auto st = db_->prepare("SELECT id, link_id, field, coalesce(shopify_value,''), coalesce(crm_value,''), "
+                           "coalesce(winner,''), reason, created_at, resolved_at FROM conflicts WHERE id=?");
+    st.bind(1, id);
+    if (!st.step())
+        return std::nullopt;
+    conflict_row c{st.get_int(0), st.get_int(1), st.get_text(2), st.get_text(3), st.get_text(4),
+                   st.get_text(5), st.get_text(6), st.get_int(7), std::nullopt};
+    if (!st.is_null(8))
+        c.resolved_at_ms = st.get_int(8);
+    return c;
+}
+
+bool state_store::resolve_conflict(std::int64_t id, std::string_view winner, std::string_view reason,
+                                   std::int64_t now_ms)
+{
+    db_->prepare("UPDATE conflicts SET winner=?, reason=?, resolved_at=? WHERE id=? AND resolved_at IS NULL")
+        .bind(1, winner)
+        .bind(2, reason)
+        .bind(3, now_ms)
+        .bind(4, id)
+        .exec();
+    return db_->changes() > 0;
+}
+
+std::optional<side> state_store::operator_decision(std::int64_t link_id, std::string_view field,
+                                                   std::string_view shopify_value, std::string_view crm_value)
+{
+    auto st = db_->prepare("SELECT winner FROM conflicts WHERE link_id=? AND field=? AND coalesce(shopify_value,'')=? "
+                           "AND coalesce(crm_value,'')=? AND resolved_at IS NOT NULL AND reason LIKE 'operator:%' "
+                           "ORDER BY id DESC LIMIT 1");
+    st.bind(1, link_id).bind(2, field).bind(3, shopify_value).bind(4, crm_value);
+    if (!st.step())
+        return std::nullopt;
+    const auto w = st.get_text(0);
+    if (w == "shopify")
+        return side::shopify;
+    if (w == "crm")
+        return side::crm;
+    return std::nullopt;
+}
+
 void state_store::merge_links(std::int64_t keep, std::int64_t drop, side s)
 {
     db_->prepare("INSERT OR IGNORE INTO snapshots(link_id, side, updated_at, fields, deleted) "
@@ -507,6 +550,23 @@ std::vector<dead_letter_row> state_store::dead_letters(std::size_t limit)
                        static_cast<write_kind>(st.get_int(3)), decode_fields(st.get_text(4)), st.get_text(5),
                        static_cast<int>(st.get_int(6)), st.get_int(7)});
     return out;
+}
+
+std::optional<dead_letter_row> state_store::dead_letter(std::int64_t id)
+{
+    auto st = db_->prepare("SELECT id, link_id, target, kind, fields, error, attempts, created_at FROM dead_letters "
+                           "WHERE id=?");
+    st.bind(1, id);
+    if (!st.step())
+        return std::nullopt;
+    return dead_letter_row{st.get_int(0), st.get_int(1), static_cast<side>(st.get_int(2)),
+                           static_cast<write_kind>(st.get_int(3)), decode_fields(st.get_text(4)), st.get_text(5),
+                           static_cast<int>(st.get_int(6)), st.get_int(7)};
+}
+
+void state_store::remove_dead_letter(std::int64_t id)
+{
+    db_->prepare("DELETE FROM dead_letters WHERE id=?").bind(1, id).exec();
 }
 
 store_counts state_store::counts()
