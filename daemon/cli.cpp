@@ -3,6 +3,10 @@
 #include "connectors/registry.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <charconv>
 
 namespace crmsync {
 
@@ -21,6 +25,10 @@ Usage:
                                            (exit 69 naming what is wrong); changes nothing
   crmsyncd plan --config FILE              print what the next cycle would write; writes nothing
   crmsyncd status [--url URL] [--json]     show a running daemon's /status (default http://127.0.0.1:8787)
+  crmsyncd conflicts list [--all] | show ID | resolve ID --take shopify|crm   [--url URL] [--json]
+                                           conflicts of a running daemon; resolve writes the chosen value
+  crmsyncd dead-letters list | retry ID [--url URL] [--json]
+                                           writes that failed for good; retry plans the person again
   crmsyncd --version | --help
 
 Options:
@@ -29,6 +37,10 @@ Options:
       --online        check-config: ask the APIs too (read-only)
       --url URL       base URL of a running daemon's HTTP endpoint
       --json          print the raw JSON
+      --all           conflicts list: settled conflicts too
+      --take SIDE     conflicts resolve: whose value wins (shopify or crm)
+
+Commands that talk to a running daemon send CRMSYNC_HTTP_TOKEN (from the environment) as the bearer token.
 
 CRM connectors (crm.type):
 {}
@@ -57,7 +69,57 @@ parse_result parse_command_line(const std::vector<std::string>& args)
         cmd.kind = command_kind::check_config;
     else if (verb == "plan")
         cmd.kind = command_kind::plan;
-    else if (verb == "status")
+    else if (verb == "conflicts" || verb == "dead-letters") {
+        cmd.kind = verb == "conflicts" ? command_kind::conflicts : command_kind::dead_letters;
+        const std::vector<std::string> actions = verb == "conflicts"
+                                                     ? std::vector<std::string>{"list", "show", "resolve"}
+                                                     : std::vector<std::string>{"list", "retry"};
+        if (args.size() < 2 || std::find(actions.begin(), actions.end(), args[1]) == actions.end())
+            return {std::nullopt, fmt::format("{} needs one of: {}", verb, fmt::join(actions, ", "))};
+        cmd.action = args[1];
+        std::size_t next = 2;
+        if (cmd.action != "list") {
+            std::int64_t id = 0;
+            const std::string idtext = args.size() > 2 ? args[2] : "";
+            auto [p, ec] = std::from_chars(idtext.data(), idtext.data() + idtext.size(), id);
+            if (idtext.empty() || ec != std::errc{} || p != idtext.data() + idtext.size() || id <= 0)
+                return {std::nullopt, fmt::format("{} {} needs an id", verb, cmd.action)};
+            cmd.id = id;
+            next = 3;
+        }
+        for (std::size_t i = next; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            auto value = [&]() -> std::optional<std::string> {
+                if (auto eq = a.find('='); eq != std::string::npos)
+                    return a.substr(eq + 1);
+                if (i + 1 >= args.size())
+                    return std::nullopt;
+                return args[++i];
+            };
+            if (a == "--url" || a.starts_with("--url=")) {
+                auto v = value();
+                if (!v || v->empty())
+                    return {std::nullopt, "--url needs a URL"};
+                cmd.url = *v;
+            } else if (a == "--take" || a.starts_with("--take=")) {
+                auto v = value();
+                if (!v || (*v != "shopify" && *v != "crm"))
+                    return {std::nullopt, "--take needs shopify or crm"};
+                cmd.take = *v;
+            } else if (a == "--json") {
+                cmd.json = true;
+            } else if (a == "--all" && cmd.action == "list" && cmd.kind == command_kind::conflicts) {
+                cmd.all = true;
+            } else {
+                return {std::nullopt, fmt::format("unknown option '{}' for {} {}", a, verb, cmd.action)};
+            }
+        }
+        if (cmd.action == "resolve" && cmd.take.empty())
+            return {std::nullopt, "conflicts resolve needs --take shopify|crm"};
+        if (cmd.url.empty())
+            cmd.url = "http://127.0.0.1:8787";
+        return {cmd, {}};
+    } else if (verb == "status")
         cmd.kind = command_kind::status;
     else
         return {std::nullopt, fmt::format("unknown command '{}'", verb)};

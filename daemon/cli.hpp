@@ -1,13 +1,14 @@
 #pragma once
 // Command-line parsing (design.md §7.1). Pure: argv in, a command or a usage error out.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace crmsync {
 
-enum class command_kind { run, check_config, plan, status, version, help };
+enum class command_kind { run, check_config, plan, status, conflicts, dead_letters, version, help };
 
 struct command {
     command_kind kind = command_kind::help;
@@ -16,6 +17,11 @@ struct command {
     bool online = false; // check-config: also ask both APIs
     std::string url;  // status: the daemon's base URL
     bool json = false;
+    // conflicts list|show|resolve, dead-letters list|retry (talk to a running daemon at `url`)
+    std::string action;
+    std::int64_t id = 0;
+    std::string take; // resolve: shopify | crm
+    bool all = false; // conflicts list: settled ones too
 };
 
 // sysexits(3) codes used by crmsyncd.

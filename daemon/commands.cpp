@@ -23,7 +23,10 @@ namespace crmsync {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-int status_command(const std::string& url, bool as_json)
+namespace {
+
+// One request to a running daemon, with CRMSYNC_HTTP_TOKEN as the bearer token when set.
+boost::system::result<http_response> call_daemon(const std::string& url, std::string method, std::string path)
 {
     asio::io_context ioc;
     auto http = make_http_client(ioc.get_executor());
@@ -31,7 +34,8 @@ int status_command(const std::string& url, bool as_json)
     while (!base.empty() && base.back() == '/')
         base.pop_back();
     http_request req;
-    req.url = base + "/status";
+    req.method = std::move(method);
+    req.url = base + path;
     req.timeout = std::chrono::seconds{10};
     if (const char* token = std::getenv("CRMSYNC_HTTP_TOKEN"))
         req.headers.add("Authorization", std::string("Bearer ") + token);
@@ -42,12 +46,20 @@ int status_command(const std::string& url, bool as_json)
         result = std::move(r);
     });
     ioc.run();
+    return result;
+}
+
+} // namespace
+
+int status_command(const std::string& url, bool as_json)
+{
+    auto result = call_daemon(url, "GET", "/status");
     if (!result) {
-        std::cerr << "crmsyncd status: cannot reach " << req.url << ": " << result.error().message() << "\n";
+        std::cerr << "crmsyncd status: cannot reach " << url << ": " << result.error().message() << "\n";
         return exit_code::unavailable;
     }
     if (result->status != 200) {
-        std::cerr << "crmsyncd status: " << req.url << " answered HTTP " << result->status << "\n";
+        std::cerr << "crmsyncd status: " << url << " answered HTTP " << result->status << "\n";
         return exit_code::unavailable;
     }
     if (as_json) {
@@ -78,6 +90,70 @@ int status_command(const std::string& url, bool as_json)
                                  str(so.if_contains("role")), str(so.if_contains("last_poll_ok")),
                                  str(so.if_contains("requests")), str(so.if_contains("throttled")),
                                  str(so.if_contains("last_error")));
+    }
+    return exit_code::ok;
+}
+
+int admin_command(const command& cmd)
+{
+    const bool conflicts = cmd.kind == command_kind::conflicts;
+    const std::string verb = fmt::format("crmsyncd {} {}", conflicts ? "conflicts" : "dead-letters", cmd.action);
+    std::string method = "GET", path = conflicts ? "/conflicts" : "/dead-letters";
+    if (cmd.action == "list" && cmd.all)
+        path += "?all=1";
+    else if (cmd.action == "show")
+        path += fmt::format("/{}", cmd.id);
+    else if (cmd.action == "resolve")
+        method = "POST", path += fmt::format("/{}/resolve?take={}", cmd.id, cmd.take);
+    else if (cmd.action == "retry")
+        method = "POST", path += fmt::format("/{}/retry", cmd.id);
+    auto result = call_daemon(cmd.url, method, path);
+    if (!result) {
+        std::cerr << verb << ": cannot reach " << cmd.url << ": " << result.error().message() << "\n";
+        return exit_code::unavailable;
+    }
+    boost::system::error_code ec;
+    auto v = json::parse(result->body, ec);
+    if (result->status != 200) {
+        const auto* e = !ec && v.is_object() ? v.as_object().if_contains("error") : nullptr;
+        std::cerr << verb << ": HTTP " << result->status << ": "
+                  << (e && e->is_string() ? std::string(e->as_string()) : result->body.substr(0, 200)) << "\n";
+        return result->status == 401 ? exit_code::unavailable : exit_code::failure;
+    }
+    if (cmd.json || ec || !v.is_object()) {
+        std::cout << result->body;
+        return exit_code::ok;
+    }
+    const auto& o = v.as_object();
+    auto text = [](const json::value* x) {
+        return !x || x->is_null() ? std::string("-") : x->is_string() ? std::string(x->as_string()) : json::serialize(*x);
+    };
+    auto conflict_line = [&](const json::object& c) {
+        std::cout << fmt::format("conflict {} (link {}) {}: shopify '{}' / crm '{}' -> {} ({})\n", text(c.if_contains("id")),
+                                 text(c.if_contains("link")), text(c.if_contains("field")), text(c.if_contains("shopify")),
+                                 text(c.if_contains("crm")), c.at("winner").is_null() ? "open" : text(c.if_contains("winner")),
+                                 text(c.if_contains("reason")));
+    };
+    if (cmd.action == "resolve") {
+        std::cout << fmt::format("conflict {} resolved: {} wins; the value is written on the next push\n", cmd.id, cmd.take);
+    } else if (cmd.action == "retry") {
+        std::cout << fmt::format("dead letter {} retried: its person is planned again\n", cmd.id);
+    } else if (cmd.action == "show") {
+        conflict_line(o);
+    } else if (conflicts) {
+        const auto& arr = o.at("conflicts").as_array();
+        for (const auto& c : arr)
+            conflict_line(c.as_object());
+        std::cout << arr.size() << (cmd.all ? " conflicts\n" : " open conflicts\n");
+    } else {
+        const auto& arr = o.at("dead_letters").as_array();
+        for (const auto& d : arr) {
+            const auto& x = d.as_object();
+            std::cout << fmt::format("dead letter {} (link {}): {} to {} after {} attempts: {}\n", text(x.if_contains("id")),
+                                     text(x.if_contains("link")), text(x.if_contains("kind")), text(x.if_contains("target")),
+                                     text(x.if_contains("attempts")), text(x.if_contains("error")));
+        }
+        std::cout << arr.size() << " dead letters\n";
     }
     return exit_code::ok;
 }

@@ -5,6 +5,9 @@
 #include <boost/json.hpp>
 #include <openssl/crypto.h>
 
+#include <charconv>
+#include <optional>
+
 namespace crmsync {
 
 namespace json = boost::json;
@@ -41,6 +44,123 @@ bool authorized(const http_server_request& req, const std::string& token)
     return h && h->starts_with("Bearer ") && secure_equals(h->substr(7), token);
 }
 
+bool loopback(std::string_view address)
+{
+    return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
+}
+
+std::string_view query_param(std::string_view target, std::string_view name)
+{
+    auto q = target.find('?');
+    if (q == std::string_view::npos)
+        return {};
+    for (auto rest = target.substr(q + 1); !rest.empty();) {
+        auto amp = rest.find('&');
+        auto pair = rest.substr(0, amp);
+        if (auto eq = pair.find('='); eq != std::string_view::npos && pair.substr(0, eq) == name)
+            return pair.substr(eq + 1);
+        if (pair == name)
+            return "1";
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    }
+    return {};
+}
+
+json::object conflict_json(const conflict_row& c)
+{
+    json::object o{{"id", c.id},           {"link", c.link_id},           {"field", c.field},
+                   {"shopify", c.shopify_value}, {"crm", c.crm_value}, {"reason", c.reason},
+                   {"at", c.created_at_ms}};
+    o["winner"] = c.winner.empty() ? json::value(nullptr) : json::value(c.winner);
+    o["resolved_at"] = c.resolved_at_ms ? json::value(*c.resolved_at_ms) : json::value(nullptr);
+    return o;
+}
+
+json::object dead_letter_json(const dead_letter_row& d)
+{
+    json::object fields;
+    for (const auto& [k, v] : d.fields)
+        fields[k] = v;
+    return {{"id", d.id},
+            {"link", d.link_id},
+            {"target", to_string(d.target)},
+            {"kind", d.kind == write_kind::create ? "create" : d.kind == write_kind::update ? "update" : "delete"},
+            {"fields", std::move(fields)},
+            {"error", d.error},
+            {"attempts", d.attempts},
+            {"at", d.created_at_ms}};
+}
+
+std::optional<std::int64_t> to_id(std::string_view s)
+{
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || p != s.data() + s.size() || v <= 0)
+        return std::nullopt;
+    return v;
+}
+
+// The admin endpoints; nullopt when `path` is none of them.
+std::optional<http_server_reply> admin(const daemon_facts& facts, const http_server_request& req, std::string_view path)
+{
+    const bool conflicts = path == "/conflicts" || path.starts_with("/conflicts/");
+    const bool dead = path == "/dead-letters" || path.starts_with("/dead-letters/");
+    if (!conflicts && !dead)
+        return std::nullopt;
+    if (!facts.eng || !facts.store)
+        return json_reply(503, json::object{{"error", "not ready: the engine is not running yet"}});
+    auto rest = path.substr(conflicts ? 10 : 13); // "" or "/ID[/action]"
+    std::optional<std::int64_t> id;
+    std::string_view action;
+    if (!rest.empty()) {
+        rest.remove_prefix(1);
+        auto slash = rest.find('/');
+        id = to_id(rest.substr(0, slash));
+        if (!id)
+            return json_reply(404, json::object{{"error", "not found"}});
+        if (slash != std::string_view::npos)
+            action = rest.substr(slash + 1);
+    }
+    const bool get = req.method == "GET" || req.method == "HEAD";
+    if (conflicts) {
+        if (!id && get) {
+            json::array arr;
+            for (const auto& c : facts.store->conflicts(query_param(req.target, "all") != "1", 1000))
+                arr.push_back(conflict_json(c));
+            return json_reply(200, json::object{{"conflicts", std::move(arr)}});
+        }
+        if (id && action.empty() && get) {
+            auto c = facts.store->conflict(*id);
+            if (!c)
+                return json_reply(404, json::object{{"error", "no conflict " + std::to_string(*id)}});
+            return json_reply(200, conflict_json(*c));
+        }
+        if (id && action == "resolve" && req.method == "POST") {
+            const auto take = query_param(req.target, "take");
+            if (take != "shopify" && take != "crm")
+                return json_reply(400, json::object{{"error", "take=shopify or take=crm is required"}});
+            auto r = facts.eng->resolve_conflict(*id, take == "shopify" ? side::shopify : side::crm);
+            if (!r)
+                return json_reply(409, json::object{{"error", r.error().message}});
+            return json_reply(200, json::object{{"resolved", *id}, {"take", take}});
+        }
+    } else {
+        if (!id && get) {
+            json::array arr;
+            for (const auto& d : facts.store->dead_letters(1000))
+                arr.push_back(dead_letter_json(d));
+            return json_reply(200, json::object{{"dead_letters", std::move(arr)}});
+        }
+        if (id && action == "retry" && req.method == "POST") {
+            auto r = facts.eng->retry_dead_letter(*id);
+            if (!r)
+                return json_reply(404, json::object{{"error", r.error().message}});
+            return json_reply(200, json::object{{"retried", *id}});
+        }
+    }
+    return json_reply(405, json::object{{"error", "method not allowed"}});
+}
+
 } // namespace
 
 http_handler make_http_api(const daemon_facts& facts, const clock& clk, http_api_options opts)
@@ -54,6 +174,15 @@ http_handler make_http_api(const daemon_facts& facts, const clock& clk, http_api
             if (req.method != "POST")
                 co_return json_reply(405, json::object{{"error", "webhooks are POSTed"}});
             co_return route.handle(req);
+        }
+        if (path.starts_with("/conflicts") || path.starts_with("/dead-letters")) {
+            if (opts.token.empty() ? !loopback(req.remote_address) : !authorized(req, opts.token))
+                co_return json_reply(401, json::object{{"error", opts.token.empty()
+                                                                     ? "admin endpoints answer loopback clients only "
+                                                                       "when http.token is not set"
+                                                                     : "Authorization: Bearer <http.token> required"}});
+            if (auto r = admin(facts, req, path))
+                co_return std::move(*r);
         }
         if (req.method != "GET" && req.method != "HEAD")
             co_return json_reply(405, json::object{{"error", "method not allowed"}});

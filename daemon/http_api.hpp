@@ -1,6 +1,14 @@
 #pragma once
 // The daemon's HTTP endpoints (design.md §7.3): /healthz, /readyz, /status, /metrics and the dashboard.
 // Runs on the event loop, so answering /healthz at all proves the loop turns.
+//
+// Admin endpoints (what the CLI's conflicts and dead-letters commands call; they show personal data, so
+// they need "Authorization: Bearer <http.token>", or a loopback client when no token is set):
+//   GET  /conflicts[?all=1]          open conflicts (all: settled ones too), newest first, with values
+//   GET  /conflicts/ID
+//   POST /conflicts/ID/resolve?take=shopify|crm
+//   GET  /dead-letters               with fields and the API's message
+//   POST /dead-letters/ID/retry
 
 #include "core/http_server.hpp"
 #include "daemon/status.hpp"

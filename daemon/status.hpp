@@ -14,7 +14,7 @@
 namespace crmsync {
 
 struct daemon_facts {
-    const engine* eng = nullptr;     // null until the engine exists
+    engine* eng = nullptr;           // null until the engine exists (admin actions act through it)
     state_store* store = nullptr;
     const metrics_registry* metrics = nullptr; // API request counts and durations; null in tests without one
     bool ready = false;

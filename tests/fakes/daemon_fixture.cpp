@@ -42,10 +42,12 @@ daemon_fixture::~daemon_fixture()
 std::string daemon_fixture::write_config(const daemon_config_options& o)
 {
     auto path = dir_.file("config.yaml");
+    http_token_ = o.http_token;
     std::ofstream(path) << fmt::format(R"(state:
   path: {state}
 http:
   listen: 127.0.0.1:{port}
+{http_token}
 log:
   level: {log_level}
 shopify:
@@ -70,7 +72,7 @@ sync:
                                        fmt::arg("hubspot", sandbox_->hubspot_url()), fmt::arg("poll", o.poll_interval),
                                        fmt::arg("direction", o.direction), fmt::arg("extra", o.extra_sync),
                                        fmt::arg("extra_shopify", o.extra_shopify), fmt::arg("port", o.http_port),
-                                       fmt::arg("extra_crm", o.extra_crm), fmt::arg("log_level", o.log_level));
+                                       fmt::arg("extra_crm", o.extra_crm), fmt::arg("http_token", o.http_token.empty() ? "" : "  token: " + o.http_token), fmt::arg("log_level", o.log_level));
     return path;
 }
 
@@ -118,7 +120,7 @@ std::string daemon_fixture::log() const
 
 std::optional<boost::json::object> daemon_fixture::status()
 {
-    auto v = get_json(fmt::format("http://127.0.0.1:{}/status", http_port_));
+    auto v = get_json(fmt::format("http://127.0.0.1:{}/status", http_port_), http_token_);
     if (!v || !v->is_object())
         return std::nullopt;
     return v->as_object();

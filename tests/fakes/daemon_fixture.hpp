@@ -20,6 +20,7 @@ struct daemon_config_options {
     std::string extra_sync;    // more YAML lines under sync:, indented by two spaces
     std::string extra_shopify; // more YAML lines under shopify:, indented by two spaces
     std::string extra_crm;     // more YAML lines under crm:, indented by two spaces
+    std::string http_token;    // http.token; status() then sends it
     std::string log_level = "debug";
     std::uint16_t http_port = 0;
 };
@@ -56,6 +57,7 @@ private:
     std::unique_ptr<sandbox::sandbox_server> sandbox_;
     std::unique_ptr<child_process> daemon_;
     std::uint16_t http_port_ = 0;
+    std::string http_token_;
     int runs_ = 0;
 };
 
