@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace crmsync {
@@ -75,5 +76,12 @@ config_result load_config(const std::string& path, const env_lookup& env = proce
 std::string_view default_fields_yaml();
 
 std::string_view to_string(log_level l);
+
+// Reloading (SIGHUP). The keys a running daemon applies, per top-level section: log.level, the poll
+// intervals and sync's policies and limits. Everything else needs a restart.
+const std::vector<std::pair<std::string, std::vector<std::string>>>& live_reload_keys();
+// The top-level sections whose other keys differ between the running file's text and the new one's (raw
+// YAML compared, so a secret changed inside a *_file is not seen).
+std::vector<std::string> restart_required_sections(std::string_view running_yaml, std::string_view new_yaml);
 
 } // namespace crmsync

@@ -149,6 +149,10 @@ public:
     // plans its link again, so that what is still different is written (with today's values).
     outcome<void> resolve_conflict(std::int64_t conflict_id, side take);
     outcome<void> retry_dead_letter(std::int64_t dead_letter_id);
+
+    // A configuration reload: takes the policies, limits and intervals of `s` (config::live_reload_keys);
+    // the mapping, direction, matching and budget shares stay as they were started.
+    void apply_live_settings(const engine_settings& s);
     // Processes up to one batch of stored deliveries; returns how many.
     boost::asio::awaitable<std::size_t> process_inbox_once();
 

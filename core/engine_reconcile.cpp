@@ -255,4 +255,21 @@ outcome<void> engine::retry_dead_letter(std::int64_t dead_letter_id)
     return {};
 }
 
+void engine::apply_live_settings(const engine_settings& s)
+{
+    auto& mine = settings_.sync;
+    mine.conflict = s.sync.conflict;
+    mine.initial_conflict = s.sync.initial_conflict;
+    mine.deletes = s.sync.deletes;
+    mine.gdpr_delete_in_crm = s.sync.gdpr_delete_in_crm;
+    mine.create_in_crm = s.sync.create_in_crm;
+    mine.create_in_shopify = s.sync.create_in_shopify;
+    mine.max_changes_per_cycle = s.sync.max_changes_per_cycle;
+    mine.reconcile_interval = s.sync.reconcile_interval;
+    settings_.sweep_interval = s.sweep_interval;
+    settings_.shopify_poll_interval = s.shopify_poll_interval;
+    settings_.crm_poll_interval = s.crm_poll_interval;
+    reconcile_wakeup_->notify();
+}
+
 } // namespace crmsync

@@ -21,7 +21,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <spdlog/spdlog.h>
 
 namespace crmsync {
@@ -69,6 +72,17 @@ http_server_reply receive_webhook(engine& eng, const connector& conn, side s, ht
     return reply;
 }
 
+engine_settings engine_settings_for(const config& cfg, bool dry_run)
+{
+    engine_settings es;
+    es.sync = cfg.sync;
+    es.sweep_interval = cfg.sync.reconcile_interval;
+    es.shopify_poll_interval = cfg.shopify.poll_interval;
+    es.crm_poll_interval = std::visit([](const auto& s) { return s.poll_interval; }, cfg.crm.settings);
+    es.dry_run = dry_run;
+    return es;
+}
+
 namespace {
 
 // Everything the running daemon owns, in construction order (destroyed in reverse).
@@ -91,7 +105,9 @@ struct daemon_app {
     int exit_code = exit_code::ok;
     bool stopping = false;
 
-    daemon_app(const config& c, bool dry) : cfg(c), dry_run(dry) {}
+    std::string started_text; // the configuration file as it was at start (what restart-only keys run with)
+
+    daemon_app(const config& c, bool dry) : cfg(c), dry_run(dry), started_text(read_text(c.source).value_or("")) {}
 
     void shutdown(int code, std::string_view why)
     {
@@ -157,13 +173,57 @@ struct daemon_app {
         }
     }
 
+    // SIGHUP: the file is read and validated as a whole; a bad one changes nothing (the metric says so), a
+    // good one applies its live keys at once and names the sections whose other changes wait for a restart.
+    void reload()
+    {
+        notifier.reloading();
+        auto loaded = load_config(cfg.source);
+        auto text = read_text(cfg.source);
+        if (!loaded.value || !text) {
+            for (const auto& e : loaded.errors)
+                log->error("reload: {}", e.to_string());
+            log->error("reload: {} has {} error(s); the running configuration stays", cfg.source,
+                       loaded.errors.empty() ? 1 : loaded.errors.size());
+            facts.config_reload_ok = false;
+        } else {
+            const auto& next = *loaded.value;
+            set_log_level(next.log.level);
+            if (eng)
+                eng->apply_live_settings(engine_settings_for(next, dry_run));
+            facts.config_reload_ok = true;
+            auto waiting = restart_required_sections(started_text, *text);
+            if (waiting.empty())
+                log->info("reload: {} applied", cfg.source);
+            else
+                log->warn("reload: {} applied its log level, poll intervals and sync policies; changes to {} "
+                          "need a restart",
+                          cfg.source, fmt::join(waiting, ", "));
+        }
+        const auto* said = facts.config_reload_ok ? "configuration reloaded" : "configuration reload failed";
+        if (facts.ready)
+            notifier.ready(said); // ends RELOADING=1
+        else
+            notifier.status(said);
+    }
+
+    static std::optional<std::string> read_text(const std::string& path)
+    {
+        std::ifstream in(path, std::ios::binary);
+        if (!in)
+            return std::nullopt;
+        std::ostringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }
+
     asio::awaitable<void> signals()
     {
         asio::signal_set sigs(ioc, SIGINT, SIGTERM, SIGHUP);
         for (;;) {
             int sig = co_await sigs.async_wait(asio::use_awaitable);
             if (sig == SIGHUP) {
-                log->warn("SIGHUP: configuration reload is not supported by this version; restart to apply changes");
+                reload();
                 continue;
             }
             shutdown(exit_code::ok, sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -208,12 +268,7 @@ int run_daemon(const config& cfg, bool dry_run)
     app.crm = reg->make(cfg.crm.settings, connector_env{app.ioc.get_executor(), *app.http, system_clock(),
                                                         cfg.sync.max_share, crm_properties(cfg.sync, false),
                                                         crm_properties(cfg.sync, true), make_logger(reg->type)});
-    engine_settings es;
-    es.sync = cfg.sync;
-    es.sweep_interval = cfg.sync.reconcile_interval;
-    es.shopify_poll_interval = cfg.shopify.poll_interval;
-    es.crm_poll_interval = std::visit([](const auto& s) { return s.poll_interval; }, cfg.crm.settings);
-    es.dry_run = dry_run;
+    const auto es = engine_settings_for(cfg, dry_run);
     app.eng = std::make_unique<engine>(app.ioc.get_executor(), *app.store, *app.shopify, *app.crm, *app.mapping, es,
                                        system_clock(), make_logger("engine"));
     app.facts.eng = app.eng.get();
