@@ -153,6 +153,10 @@ public:
     // A configuration reload: takes the policies, limits and intervals of `s` (config::live_reload_keys);
     // the mapping, direction, matching and budget shares stay as they were started.
     void apply_live_settings(const engine_settings& s);
+    // Operator's resync of the source sides (or one): poll and run the id reconciliation now; `full` also
+    // forgets the poll cursor, so that the next poll reads every record again (observations are idempotent:
+    // only real differences are written).
+    void resync(std::optional<side> only, bool full);
     // Processes up to one batch of stored deliveries; returns how many.
     boost::asio::awaitable<std::size_t> process_inbox_once();
 

@@ -255,6 +255,19 @@ outcome<void> engine::retry_dead_letter(std::int64_t dead_letter_id)
     return {};
 }
 
+void engine::resync(std::optional<side> only, bool full)
+{
+    for (side s : {side::shopify, side::crm}) {
+        if ((only && *only != s) || !status(s).source)
+            continue;
+        if (full)
+            store_.set_cursor(s, "poll", "", now_ms());
+        log_->info("{}: resync asked by an operator{}", to_string(s), full ? " (full: every record is read again)" : "");
+        sweep_wakeup_[static_cast<std::size_t>(s)]->notify();
+        poll_now(s);
+    }
+}
+
 void engine::apply_live_settings(const engine_settings& s)
 {
     auto& mine = settings_.sync;

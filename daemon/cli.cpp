@@ -29,6 +29,8 @@ Usage:
                                            conflicts of a running daemon; resolve writes the chosen value
   crmsyncd dead-letters list | retry ID [--url URL] [--json]
                                            writes that failed for good; retry plans the person again
+  crmsyncd resync [--full] [--side shopify|crm] [--url URL]
+                                           poll and reconcile ids now; --full reads every record again
   crmsyncd --version | --help
 
 Options:
@@ -116,6 +118,36 @@ parse_result parse_command_line(const std::vector<std::string>& args)
         }
         if (cmd.action == "resolve" && cmd.take.empty())
             return {std::nullopt, "conflicts resolve needs --take shopify|crm"};
+        if (cmd.url.empty())
+            cmd.url = "http://127.0.0.1:8787";
+        return {cmd, {}};
+    } else if (verb == "resync") {
+        cmd.kind = command_kind::resync;
+        for (std::size_t i = 1; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            auto value = [&]() -> std::optional<std::string> {
+                if (auto eq = a.find('='); eq != std::string::npos)
+                    return a.substr(eq + 1);
+                if (i + 1 >= args.size())
+                    return std::nullopt;
+                return args[++i];
+            };
+            if (a == "--full") {
+                cmd.full = true;
+            } else if (a == "--side" || a.starts_with("--side=")) {
+                auto v = value();
+                if (!v || (*v != "shopify" && *v != "crm"))
+                    return {std::nullopt, "--side needs shopify or crm"};
+                cmd.side_name = *v;
+            } else if (a == "--url" || a.starts_with("--url=")) {
+                auto v = value();
+                if (!v || v->empty())
+                    return {std::nullopt, "--url needs a URL"};
+                cmd.url = *v;
+            } else {
+                return {std::nullopt, fmt::format("unknown option '{}' for resync", a)};
+            }
+        }
         if (cmd.url.empty())
             cmd.url = "http://127.0.0.1:8787";
         return {cmd, {}};

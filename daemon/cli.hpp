@@ -8,7 +8,7 @@
 
 namespace crmsync {
 
-enum class command_kind { run, check_config, plan, status, conflicts, dead_letters, version, help };
+enum class command_kind { run, check_config, plan, status, conflicts, dead_letters, resync, version, help };
 
 struct command {
     command_kind kind = command_kind::help;
@@ -22,6 +22,8 @@ struct command {
     std::int64_t id = 0;
     std::string take; // resolve: shopify | crm
     bool all = false; // conflicts list: settled ones too
+    bool full = false;     // resync: read every record again
+    std::string side_name; // resync: shopify | crm (empty: both)
 };
 
 // sysexits(3) codes used by crmsyncd.

@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -97,9 +98,21 @@ int status_command(const std::string& url, bool as_json)
 int admin_command(const command& cmd)
 {
     const bool conflicts = cmd.kind == command_kind::conflicts;
-    const std::string verb = fmt::format("crmsyncd {} {}", conflicts ? "conflicts" : "dead-letters", cmd.action);
+    const bool resync = cmd.kind == command_kind::resync;
+    const std::string verb = resync ? std::string("crmsyncd resync")
+                                    : fmt::format("crmsyncd {} {}", conflicts ? "conflicts" : "dead-letters", cmd.action);
     std::string method = "GET", path = conflicts ? "/conflicts" : "/dead-letters";
-    if (cmd.action == "list" && cmd.all)
+    if (resync) {
+        method = "POST";
+        path = "/resync";
+        std::vector<std::string> q;
+        if (!cmd.side_name.empty())
+            q.push_back("side=" + cmd.side_name);
+        if (cmd.full)
+            q.push_back("full=1");
+        if (!q.empty())
+            path += "?" + fmt::format("{}", fmt::join(q, "&"));
+    } else if (cmd.action == "list" && cmd.all)
         path += "?all=1";
     else if (cmd.action == "show")
         path += fmt::format("/{}", cmd.id);
@@ -134,7 +147,11 @@ int admin_command(const command& cmd)
                                  text(c.if_contains("crm")), c.at("winner").is_null() ? "open" : text(c.if_contains("winner")),
                                  text(c.if_contains("reason")));
     };
-    if (cmd.action == "resolve") {
+    if (resync) {
+        std::cout << fmt::format("resync of {} asked{}: polls and the id reconciliation run now\n",
+                                 cmd.side_name.empty() ? "both sides" : cmd.side_name,
+                                 cmd.full ? " (full: every record is read again)" : "");
+    } else if (cmd.action == "resolve") {
         std::cout << fmt::format("conflict {} resolved: {} wins; the value is written on the next push\n", cmd.id, cmd.take);
     } else if (cmd.action == "retry") {
         std::cout << fmt::format("dead letter {} retried: its person is planned again\n", cmd.id);

@@ -105,10 +105,21 @@ std::optional<http_server_reply> admin(const daemon_facts& facts, const http_ser
 {
     const bool conflicts = path == "/conflicts" || path.starts_with("/conflicts/");
     const bool dead = path == "/dead-letters" || path.starts_with("/dead-letters/");
-    if (!conflicts && !dead)
+    if (!conflicts && !dead && path != "/resync")
         return std::nullopt;
     if (!facts.eng || !facts.store)
         return json_reply(503, json::object{{"error", "not ready: the engine is not running yet"}});
+    if (path == "/resync") {
+        if (req.method != "POST")
+            return json_reply(405, json::object{{"error", "POST /resync[?side=shopify|crm][&full=1]"}});
+        const auto s = query_param(req.target, "side");
+        if (!s.empty() && s != "shopify" && s != "crm")
+            return json_reply(400, json::object{{"error", "side must be shopify or crm"}});
+        const bool full = query_param(req.target, "full") == "1";
+        facts.eng->resync(s.empty() ? std::nullopt : std::optional<side>(s == "shopify" ? side::shopify : side::crm),
+                          full);
+        return json_reply(200, json::object{{"resync", s.empty() ? "both" : s}, {"full", full}});
+    }
     auto rest = path.substr(conflicts ? 10 : 13); // "" or "/ID[/action]"
     std::optional<std::int64_t> id;
     std::string_view action;
@@ -175,7 +186,7 @@ http_handler make_http_api(const daemon_facts& facts, const clock& clk, http_api
                 co_return json_reply(405, json::object{{"error", "webhooks are POSTed"}});
             co_return route.handle(req);
         }
-        if (path.starts_with("/conflicts") || path.starts_with("/dead-letters")) {
+        if (path.starts_with("/conflicts") || path.starts_with("/dead-letters") || path == "/resync") {
             if (opts.token.empty() ? !loopback(req.remote_address) : !authorized(req, opts.token))
                 co_return json_reply(401, json::object{{"error", opts.token.empty()
                                                                      ? "admin endpoints answer loopback clients only "

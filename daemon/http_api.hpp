@@ -9,6 +9,7 @@
 //   POST /conflicts/ID/resolve?take=shopify|crm
 //   GET  /dead-letters               with fields and the API's message
 //   POST /dead-letters/ID/retry
+//   POST /resync[?side=shopify|crm][&full=1]
 
 #include "core/http_server.hpp"
 #include "daemon/status.hpp"

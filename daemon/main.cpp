@@ -24,7 +24,8 @@ int main(int argc, char** argv)
     case command_kind::version: std::cout << "crmsyncd " << CRMSYNC_VERSION << "\n"; return exit_code::ok;
     case command_kind::status: return status_command(cmd.url, cmd.json);
     case command_kind::conflicts:
-    case command_kind::dead_letters: return admin_command(cmd);
+    case command_kind::dead_letters:
+    case command_kind::resync: return admin_command(cmd);
     case command_kind::check_config:
     case command_kind::plan:
     case command_kind::run: break;

@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <regex>
+#include <thread>
 
 using namespace crmsync;
 using namespace std::chrono_literals;
@@ -107,5 +108,62 @@ TEST_CASE("conflicts list, resolve --take shopify and dead-letters list through 
     auto retry = test::run_command({bin, "dead-letters", "retry", "99", "--url", url}, 30s, auth);
     CHECK(retry.status == 1);
     CHECK(retry.output.find("dead letter 99 does not exist") != std::string::npos);
+    CHECK(fx.stop() == 0);
+}
+
+TEST_CASE("resync: a deletion no feed reported and an edit are found now, not at the next hourly pass")
+{
+    test::daemon_fixture fx;
+    fx.sandbox().shopify().seed(6, 4);
+    // Polls and id reconciliation an hour apart, no webhooks: only a resync finds changes soon.
+    const auto config = fx.write_config({.poll_interval = "1h", .extra_sync = "  reconcile_interval: 1h\n",
+                                         .log_level = "info"});
+    fx.start(config);
+    REQUIRE_MESSAGE(fx.wait_status(
+                        [](const json::object& s) {
+                            return test::json_int(s, "links") == 6 && test::json_int(s, "pending") == 0 &&
+                                   s.at("initial_sync_complete").as_bool();
+                        },
+                        60s),
+                    fx.log());
+    const auto customers = fx.sandbox().shopify().list_customers();
+    const auto gone = std::stoull(std::string(customers[0].as_object().at("legacyResourceId").as_string()));
+    const auto edited = std::stoull(std::string(customers[1].as_object().at("legacyResourceId").as_string()));
+    REQUIRE(fx.sandbox().shopify().delete_customer(gone));
+    REQUIRE(fx.sandbox().shopify().update_customer(edited, json::object{{"firstName", "Resynced"}}).has_value());
+    std::this_thread::sleep_for(2s);
+    CHECK(fx.status().has_value());
+    CHECK(test::json_int(*fx.status(), "tombstones") == 0); // nothing noticed on its own
+
+    const std::string url = "http://127.0.0.1:" + std::to_string(fx.http_port());
+    auto bad = test::run_command({test::binary_path("crmsyncd"), "resync", "--side", "both", "--url", url}, 30s);
+    CHECK(bad.status == 64);
+    auto r = test::run_command({test::binary_path("crmsyncd"), "resync", "--side", "shopify", "--url", url}, 30s);
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    REQUIRE_MESSAGE(fx.wait_status([](const json::object& s) { return test::json_int(s, "tombstones") == 1; }, 30s),
+                    fx.log());
+    REQUIRE_MESSAGE(test::wait_until(
+                        [&] {
+                            for (const auto& c : fx.sandbox().hubspot().list_contacts())
+                                if (c.properties.contains("firstname") && c.properties.at("firstname") == "Resynced")
+                                    return true;
+                            return false;
+                        },
+                        30s),
+                    fx.log());
+
+    // --full reads every record again and writes nothing that is already the same.
+    const auto observed = test::json_int(test::json_obj(*fx.status(), "shopify"), "records_observed");
+    const auto writes = fx.sandbox().hubspot().stats().writes;
+    auto full = test::run_command({test::binary_path("crmsyncd"), "resync", "--full", "--url", url}, 30s);
+    REQUIRE(full.status == 0);
+    REQUIRE_MESSAGE(fx.wait_status(
+                        [&](const json::object& s) {
+                            return test::json_int(test::json_obj(s, "shopify"), "records_observed") >= observed + 5 &&
+                                   test::json_int(s, "pending") == 0;
+                        },
+                        30s),
+                    fx.log());
+    CHECK(fx.sandbox().hubspot().stats().writes == writes);
     CHECK(fx.stop() == 0);
 }
