@@ -28,6 +28,8 @@ packages="
   dpkg-dev
   file
   chromium
+  clang
+  libclang-rt-14-dev
 "
 
 missing=""
