@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace crmsync::hubspot {
 
@@ -67,6 +69,8 @@ std::string error_message(const json::value& body)
 
 namespace {
 
+// A count or a duration: finite and not negative. Anything else ("inf", "nan", garbage) is as good as no
+// header; the budget keeps what it knew.
 std::optional<double> header_number(const http_response& r, std::string_view name)
 {
     auto v = r.headers.get(name);
@@ -74,7 +78,7 @@ std::optional<double> header_number(const http_response& r, std::string_view nam
         return std::nullopt;
     double d = 0;
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), d);
-    if (ec != std::errc{})
+    if (ec != std::errc{} || !std::isfinite(d) || d < 0)
         return std::nullopt;
     return d;
 }
@@ -85,7 +89,9 @@ budget_observation read_limits(const http_response& r)
     o.window_max = header_number(r, "X-HubSpot-RateLimit-Max");
     o.window_remaining = header_number(r, "X-HubSpot-RateLimit-Remaining");
     if (auto ms = header_number(r, "X-HubSpot-RateLimit-Interval-Milliseconds"))
-        o.window_interval = std::chrono::milliseconds{static_cast<std::int64_t>(*ms)};
+        // Capped at a day, like Retry-After: a larger value is no window HubSpot has, and would not fit
+        // the conversion (undefined behaviour past the range of int64).
+        o.window_interval = std::chrono::milliseconds{static_cast<std::int64_t>(std::min(*ms, 86'400'000.0))};
     o.daily_max = header_number(r, "X-HubSpot-RateLimit-Daily");
     o.daily_remaining = header_number(r, "X-HubSpot-RateLimit-Daily-Remaining");
     o.throttled = r.status == 429;
