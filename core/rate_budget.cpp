@@ -6,9 +6,12 @@
 namespace crmsync {
 namespace {
 
+// Capped at a day, like Retry-After: the figures come from API responses, and a restore rate near zero
+// would otherwise give a wait past the range of int64 (undefined behaviour, in practice a negative wait
+// that sends at once).
 std::chrono::milliseconds ceil_ms(double seconds)
 {
-    return std::chrono::milliseconds{static_cast<std::int64_t>(std::ceil(seconds * 1000.0))};
+    return std::chrono::milliseconds{static_cast<std::int64_t>(std::ceil(std::min(seconds, 86'400.0) * 1000.0))};
 }
 
 } // namespace

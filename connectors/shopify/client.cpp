@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -186,17 +187,20 @@ void client::note_headers(const http_response& r)
 
 namespace {
 
+// A cost figure: finite and not negative, else 0 (what an absent one reads as). JSON numbers beyond the
+// range of a double parse as infinity, and nothing downstream can pace on that.
 double number(const json::value* v)
 {
+    double d = 0;
     if (!v)
         return 0;
     if (v->is_double())
-        return v->as_double();
-    if (v->is_int64())
-        return static_cast<double>(v->as_int64());
-    if (v->is_uint64())
-        return static_cast<double>(v->as_uint64());
-    return 0;
+        d = v->as_double();
+    else if (v->is_int64())
+        d = static_cast<double>(v->as_int64());
+    else if (v->is_uint64())
+        d = static_cast<double>(v->as_uint64());
+    return std::isfinite(d) && d > 0 ? d : 0;
 }
 
 budget_observation read_cost(const json::object& root, bool throttled)
@@ -307,7 +311,9 @@ outcome<graphql_result> client::interpret(const http_response& r, std::string_vi
         seen = request_outcome::throttled;
         double wait_s = 1.0;
         if (obs.requested_cost && obs.bucket_available && obs.restore_rate && *obs.restore_rate > 0)
-            wait_s = std::max(0.1, (*obs.requested_cost - *obs.bucket_available) / *obs.restore_rate);
+            // At most a minute, longer than any plan's bucket takes to refill: a restore rate near zero
+            // must not hold the side for ever (nor overflow the conversion below).
+            wait_s = std::clamp((*obs.requested_cost - *obs.bucket_available) / *obs.restore_rate, 0.1, 60.0);
         auto wait = std::chrono::milliseconds{static_cast<std::int64_t>(std::ceil(wait_s * 1000))};
         gate_.hold_for(wait);
         return retryable(fmt::format("{}: throttled by Shopify", ctx), wait, 200);

@@ -63,6 +63,17 @@ TEST_CASE("cost bucket: requests in flight are not double counted by an observat
     CHECK(b.state(t).available == doctest::Approx(1490));
 }
 
+TEST_CASE("cost bucket: a restore rate near zero waits at most a day, never a negative time")
+{
+    // throttleStatus comes from the response: a hostile or broken one must not make the wait overflow.
+    test::manual_clock clk;
+    cost_bucket b(2000, 100, 1.0);
+    auto t = clk.now();
+    b.spend(2000, t);
+    b.observe({.bucket_available = 0, .restore_rate = 1e-300}, t);
+    CHECK(b.delay(500, t) == 24h);
+}
+
 TEST_CASE("window budget: at most max_share of the window, waiting for the oldest use to expire")
 {
     test::manual_clock clk;
