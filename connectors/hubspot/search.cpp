@@ -186,7 +186,7 @@ boost::asio::awaitable<outcome<change_page>> hubspot_connector::fetch_changes(ch
             next = window{'r', "GT", w.ts, 0, 0, w.until};
             page.next_page = token(next);
         }
-    } else if (*next_after + page_limit > result_cap) {
+    } else if (*next_after > result_cap - page_limit) { // (next_after + page_limit could overflow)
         // The next page would cross the 10,000-result cap: start a new window.
         if (w.mode == 'r')
             next = window{'t', "", last_ts, 0, 0, w.until};
