@@ -182,6 +182,9 @@ private:
     boost::asio::awaitable<void> sweeper(side s);
     boost::asio::awaitable<void> inbox_processor();
     void erase_personal_data(side s, const std::string& id, std::int64_t now);
+    // One entry of the audit ledger about a write: kind, target and the field names (never values).
+    static std::string describe_write(write_kind k, side target, const field_map& fields);
+    static constexpr std::int64_t audit_retention_ms = 90LL * 86'400'000; // the ledger keeps 90 days
     boost::asio::awaitable<std::vector<outbox_row>> verify_targets(side target, std::vector<outbox_row> rows);
     // The write an outbox row asks for, or nullopt (the row is completed) when nothing is left to do.
     std::optional<write_op> make_op(side target, const outbox_row& row);

@@ -43,6 +43,10 @@ void engine::erase_personal_data(side s, const std::string& id, std::int64_t now
     store_.cancel_outbox(link->id, s);
     store_.set_flags(link->id, link->flags | link_flag::deleted_on(s) | link_flag::redacted_on(s));
     log_->info("link {}: {} record {} redacted: its data was erased from the state cache", link->id, to_string(s), id);
+    store_.audit(link->id,
+                 fmt::format("{} record {} redacted (privacy request){}", to_string(s), id,
+                             settings_.sync.gdpr_delete_in_crm && s == side::shopify ? ": erasing the CRM record" : ""),
+                 now);
     if (settings_.sync.gdpr_delete_in_crm && s == side::shopify && !link->crm_id.empty())
         store_.set_dirty(link->id, true); // the planner asks for the CRM record's erasure
 }
@@ -114,6 +118,7 @@ asio::awaitable<void> engine::inbox_processor()
             // De-duplication keys are kept two days (Shopify retries for 4 h; a delivery can come a day late).
             auto tx = store_.begin();
             store_.prune_inbox(now_ms() - 2 * 86'400'000);
+            store_.prune_audit(now_ms() - audit_retention_ms);
             tx.commit();
             last_prune = now_ms();
         }

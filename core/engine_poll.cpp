@@ -32,6 +32,9 @@ void engine::absorb_merge(side s, const std::string& survivor, const std::string
         // The person's record now lives under another id: the link follows it, nobody is created.
         store_.set_remote_id(moved->id, s, survivor);
         store_.set_dirty(moved->id, true);
+        store_.audit(moved->id, fmt::format("{} merged record {} into {}: the link follows it", to_string(s), absorbed,
+                                            survivor),
+                     now);
         log_->info("link {}: {} record {} was merged into {}; the link follows it", moved->id, to_string(s), absorbed,
                    survivor);
         return;
@@ -49,6 +52,9 @@ void engine::absorb_merge(side s, const std::string& survivor, const std::string
                                        to_string(s), absorbed, survivor, holder->id),
                            now);
     store_.set_dirty(moved->id, true);
+    store_.audit(moved->id, fmt::format("{} merged record {} into {}, linked to link {}: conflict for an operator",
+                                        to_string(s), absorbed, survivor, holder->id),
+                 now);
     log_->warn("link {}: {} merged its record {} into {}, linked to link {}; recorded as a conflict", moved->id,
                to_string(s), absorbed, survivor, holder->id);
 }

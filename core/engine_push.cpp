@@ -304,6 +304,7 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
         if (kind == write_kind::remove) {
             // Deleted (or archived) on the target as the other side's deletion asked: tombstone it too.
             store_.complete(row.id, row.version);
+            store_.audit(link->id, "wrote " + describe_write(kind, target, {}), now);
             unlink_gone(*link, target, now);
             return;
         }
@@ -331,6 +332,7 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
         // made there, and flow back.
         store_.apply_written(link->id, target, written, r.updated_at_ms);
         store_.complete(row.id, row.version);
+        store_.audit(link->id, "wrote " + describe_write(kind, target, written), now);
         if (store_.note_write(link->id, now, settings_.flap_window.count()) > settings_.flap_limit) {
             store_.set_state(link->id, link_state::quarantined);
             log_->warn("link {} was written more than {} times in {} s and keeps changing; quarantined until an "
@@ -373,6 +375,10 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
         auto last = row;
         last.attempts = attempts;
         store_.to_dead_letter(last, f.message, now);
+        store_.audit(row.link_id,
+                     fmt::format("dead letter after {} attempts: {}", attempts,
+                                 describe_write(row.kind, target, row.fields)),
+                     now);
         ++st.writes_failed;
         log_->warn("dead letter for link {} after {} attempts: {}", row.link_id, attempts, redact(f.message));
         return;

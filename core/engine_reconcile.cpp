@@ -90,6 +90,10 @@ void engine::unlink_gone(const link_row& link, side gone, std::int64_t now)
     ++status_[static_cast<std::size_t>(gone)].records_deleted;
     log_->info("link {}: {} record {} was deleted; tombstoned{}", link.id, to_string(gone), id,
                settings_.sync.deletes == delete_policy::propagate ? ", removing it on the other side" : "");
+    store_.audit(link.id,
+                 fmt::format("{} record {} deleted: tombstoned (deletes: {})", to_string(gone), id,
+                             settings_.sync.deletes == delete_policy::propagate ? "propagate" : "keep"),
+                 now);
     // The link stays (without ids it is a tombstone of the person): a create to the other side that was
     // already sent may still report its record, which then belongs here and not to a new person.
 }
@@ -142,6 +146,11 @@ void engine::reconcile_link(std::int64_t link_id, std::int64_t now)
         ++conflicts_seen_;
         log_->info("link {}: conflict on {} {}: {}", link_id, conflict.field,
                    conflict.winner.empty() ? "parked" : "settled for " + conflict.winner, conflict.reason);
+        store_.audit(link_id,
+                     fmt::format("conflict on {}: {} ({})", conflict.field,
+                                 conflict.winner.empty() ? "parked for an operator" : conflict.winner + " wins",
+                                 conflict.reason),
+                     now);
     }
     if (plan.new_base)
         store_.set_base(link_id, *plan.new_base);
@@ -149,9 +158,12 @@ void engine::reconcile_link(std::int64_t link_id, std::int64_t now)
     const auto prio = initial_sync_complete() ? priority::live : priority::backfill;
     for (side target : {side::shopify, side::crm}) {
         const auto& w = target == side::shopify ? plan.to_shopify : plan.to_crm;
-        if (w)
+        if (w) {
+            auto pending = store_.outbox_for(link_id, target);
+            if (!pending || pending->kind != w->kind || pending->fields != w->fields)
+                store_.audit(link_id, "planned " + describe_write(w->kind, target, w->fields), now);
             store_.enqueue(link_id, target, w->kind, w->fields, prio, now);
-        else
+        } else
             drop_outbox(link_id, target);
     }
     store_.set_dirty(link_id, false);
@@ -230,6 +242,9 @@ outcome<void> engine::resolve_conflict(std::int64_t conflict_id, side take)
                                      conflict_id, c->field, c->reason));
     auto tx = store_.begin();
     store_.resolve_conflict(conflict_id, to_string(take), fmt::format("operator: took {}", to_string(take)), now_ms());
+    store_.audit(c->link_id, fmt::format("operator resolved conflict {} on {}: {} wins", conflict_id, c->field,
+                                         to_string(take)),
+                 now_ms());
     store_.set_dirty(c->link_id, true);
     tx.commit();
     log_->info("link {}: conflict {} on {} resolved by an operator: {} wins", c->link_id, conflict_id, c->field,
@@ -245,8 +260,10 @@ outcome<void> engine::retry_dead_letter(std::int64_t dead_letter_id)
         return permanent(fmt::format("dead letter {} does not exist", dead_letter_id));
     auto tx = store_.begin();
     store_.remove_dead_letter(dead_letter_id);
-    if (store_.link(d->link_id))
+    if (store_.link(d->link_id)) {
         store_.set_dirty(d->link_id, true);
+        store_.audit(d->link_id, fmt::format("operator retried dead letter {}", dead_letter_id), now_ms());
+    }
     tx.commit();
     log_->info("link {}: dead letter {} ({} to {}) retried by an operator", d->link_id, dead_letter_id,
                d->kind == write_kind::create ? "create" : d->kind == write_kind::update ? "update" : "delete",
@@ -283,6 +300,16 @@ void engine::apply_live_settings(const engine_settings& s)
     settings_.shopify_poll_interval = s.shopify_poll_interval;
     settings_.crm_poll_interval = s.crm_poll_interval;
     reconcile_wakeup_->notify();
+}
+
+std::string engine::describe_write(write_kind k, side target, const field_map& fields)
+{
+    std::vector<std::string_view> names;
+    for (const auto& [name, value] : fields)
+        names.push_back(name);
+    const char* kind = k == write_kind::create ? "create" : k == write_kind::update ? "update" : "delete";
+    return names.empty() ? fmt::format("{} in {}", kind, to_string(target))
+                         : fmt::format("{} in {}: {}", kind, to_string(target), fmt::join(names, ", "));
 }
 
 } // namespace crmsync

@@ -112,6 +112,17 @@ CREATE TABLE sweep_seen(
   PRIMARY KEY(side, remote_id)
 ) WITHOUT ROWID;
 )sql",
+        // 3 -> 4: the audit ledger, per person the latest sync decisions (field names and sides, no values).
+        R"sql(
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY,
+  link_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  entry TEXT NOT NULL
+);
+CREATE INDEX audit_link ON audit(link_id, id);
+CREATE INDEX audit_at ON audit(at);
+)sql",
     };
     return migrations;
 }

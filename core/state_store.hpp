@@ -141,7 +141,7 @@ struct open_options {
 
 class state_store {
 public:
-    static constexpr int schema_version = 3;
+    static constexpr int schema_version = 4;
 
     static outcome<std::unique_ptr<state_store>> open(const std::string& path, open_options opts = {});
     // An in-memory scratch copy of the state file (empty when the file does not exist), for dry planning:
@@ -256,6 +256,18 @@ public:
     void remove_dead_letter(std::int64_t id);
 
     store_counts counts();
+
+    // Audit ledger: what the engine decided about a person (no values: field names, sides, policies). Each
+    // link keeps its latest `audit_per_link` entries; prune_audit drops older ones by age.
+    static constexpr int audit_per_link = 50;
+    void audit(std::int64_t link_id, std::string_view entry, std::int64_t now_ms);
+    struct audit_row {
+        std::int64_t id = 0;
+        std::int64_t at_ms = 0;
+        std::string entry;
+    };
+    std::vector<audit_row> audit_of(std::int64_t link_id, std::size_t limit);
+    void prune_audit(std::int64_t older_than_ms);
 
     // Webhook inbox with de-duplication on `dedup_key`; false when the key was seen before.
     bool inbox_add(std::string_view source, std::string_view topic, std::string_view dedup_key, std::string_view body,

@@ -441,6 +441,7 @@ void state_store::merge_links(std::int64_t keep, std::int64_t drop, side s)
     db_->prepare("DELETE FROM snapshots WHERE link_id=?").bind(1, drop).exec();
     db_->prepare("DELETE FROM outbox WHERE link_id=?").bind(1, drop).exec();
     db_->prepare("UPDATE conflicts SET link_id=? WHERE link_id=?").bind(1, keep).bind(2, drop).exec();
+    db_->prepare("UPDATE audit SET link_id=? WHERE link_id=?").bind(1, keep).bind(2, drop).exec();
     auto id = link(drop);
     db_->prepare("DELETE FROM links WHERE id=?").bind(1, drop).exec();
     if (id)
@@ -567,6 +568,32 @@ std::optional<dead_letter_row> state_store::dead_letter(std::int64_t id)
 void state_store::remove_dead_letter(std::int64_t id)
 {
     db_->prepare("DELETE FROM dead_letters WHERE id=?").bind(1, id).exec();
+}
+
+void state_store::audit(std::int64_t link_id, std::string_view entry, std::int64_t now_ms)
+{
+    db_->prepare("INSERT INTO audit(link_id, at, entry) VALUES(?,?,?)").bind(1, link_id).bind(2, now_ms).bind(3, entry).exec();
+    db_->prepare("DELETE FROM audit WHERE link_id=? AND id <= (SELECT id FROM audit WHERE link_id=? ORDER BY id DESC "
+                 "LIMIT 1 OFFSET ?)")
+        .bind(1, link_id)
+        .bind(2, link_id)
+        .bind(3, audit_per_link)
+        .exec();
+}
+
+std::vector<state_store::audit_row> state_store::audit_of(std::int64_t link_id, std::size_t limit)
+{
+    auto st = db_->prepare("SELECT id, at, entry FROM audit WHERE link_id=? ORDER BY id DESC LIMIT ?");
+    st.bind(1, link_id).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<audit_row> out;
+    while (st.step())
+        out.push_back({st.get_int(0), st.get_int(1), st.get_text(2)});
+    return out;
+}
+
+void state_store::prune_audit(std::int64_t older_than_ms)
+{
+    db_->prepare("DELETE FROM audit WHERE at < ?").bind(1, older_than_ms).exec();
 }
 
 store_counts state_store::counts()

@@ -31,6 +31,8 @@ Usage:
                                            writes that failed for good; retry plans the person again
   crmsyncd resync [--full] [--side shopify|crm] [--url URL]
                                            poll and reconcile ids now; --full reads every record again
+  crmsyncd audit --link ID | --shopify ID | --crm ID [--url URL] [--json]
+                                           a person's latest sync decisions (no field values)
   crmsyncd --version | --help
 
 Options:
@@ -118,6 +120,47 @@ parse_result parse_command_line(const std::vector<std::string>& args)
         }
         if (cmd.action == "resolve" && cmd.take.empty())
             return {std::nullopt, "conflicts resolve needs --take shopify|crm"};
+        if (cmd.url.empty())
+            cmd.url = "http://127.0.0.1:8787";
+        return {cmd, {}};
+    } else if (verb == "audit") {
+        cmd.kind = command_kind::audit;
+        for (std::size_t i = 1; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            auto value = [&]() -> std::optional<std::string> {
+                if (auto eq = a.find('='); eq != std::string::npos)
+                    return a.substr(eq + 1);
+                if (i + 1 >= args.size())
+                    return std::nullopt;
+                return args[++i];
+            };
+            bool matched = false;
+            for (std::string_view key : {"link", "shopify", "crm"}) {
+                const std::string opt = "--" + std::string(key);
+                if (a == opt || a.starts_with(opt + "=")) {
+                    auto v = value();
+                    if (!v || v->empty() || !cmd.side_name.empty())
+                        return {std::nullopt, "audit needs one of --link ID, --shopify ID, --crm ID"};
+                    cmd.side_name = key;
+                    cmd.who = *v;
+                    matched = true;
+                }
+            }
+            if (matched)
+                continue;
+            if (a == "--url" || a.starts_with("--url=")) {
+                auto v = value();
+                if (!v || v->empty())
+                    return {std::nullopt, "--url needs a URL"};
+                cmd.url = *v;
+            } else if (a == "--json") {
+                cmd.json = true;
+            } else {
+                return {std::nullopt, fmt::format("unknown option '{}' for audit", a)};
+            }
+        }
+        if (cmd.side_name.empty())
+            return {std::nullopt, "audit needs one of --link ID, --shopify ID, --crm ID"};
         if (cmd.url.empty())
             cmd.url = "http://127.0.0.1:8787";
         return {cmd, {}};

@@ -8,7 +8,7 @@
 
 namespace crmsync {
 
-enum class command_kind { run, check_config, plan, status, conflicts, dead_letters, resync, version, help };
+enum class command_kind { run, check_config, plan, status, conflicts, dead_letters, resync, audit, version, help };
 
 struct command {
     command_kind kind = command_kind::help;
@@ -23,7 +23,8 @@ struct command {
     std::string take; // resolve: shopify | crm
     bool all = false; // conflicts list: settled ones too
     bool full = false;     // resync: read every record again
-    std::string side_name; // resync: shopify | crm (empty: both)
+    std::string side_name; // resync: shopify | crm (empty: both); audit: link | shopify | crm
+    std::string who;       // audit: the id
 };
 
 // sysexits(3) codes used by crmsyncd.

@@ -13,6 +13,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -99,10 +100,14 @@ int admin_command(const command& cmd)
 {
     const bool conflicts = cmd.kind == command_kind::conflicts;
     const bool resync = cmd.kind == command_kind::resync;
-    const std::string verb = resync ? std::string("crmsyncd resync")
-                                    : fmt::format("crmsyncd {} {}", conflicts ? "conflicts" : "dead-letters", cmd.action);
+    const bool audit = cmd.kind == command_kind::audit;
+    const std::string verb = resync  ? std::string("crmsyncd resync")
+                             : audit ? std::string("crmsyncd audit")
+                                     : fmt::format("crmsyncd {} {}", conflicts ? "conflicts" : "dead-letters", cmd.action);
     std::string method = "GET", path = conflicts ? "/conflicts" : "/dead-letters";
-    if (resync) {
+    if (audit) {
+        path = fmt::format("/audit?{}={}", cmd.side_name, cmd.who);
+    } else if (resync) {
         method = "POST";
         path = "/resync";
         std::vector<std::string> q;
@@ -147,7 +152,17 @@ int admin_command(const command& cmd)
                                  text(c.if_contains("crm")), c.at("winner").is_null() ? "open" : text(c.if_contains("winner")),
                                  text(c.if_contains("reason")));
     };
-    if (resync) {
+    if (audit) {
+        std::cout << fmt::format("link {} (shopify {}, crm {}), newest first:\n", text(o.if_contains("link")),
+                                 text(o.if_contains("shopify_id")), text(o.if_contains("crm_id")));
+        for (const auto& e : o.at("entries").as_array()) {
+            const auto& x = e.as_object();
+            const auto at = x.at("at").as_int64();
+            std::cout << fmt::format("  {:%Y-%m-%d %H:%M:%S} UTC  {}\n",
+                                     std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(at)),
+                                     text(x.if_contains("entry")));
+        }
+    } else if (resync) {
         std::cout << fmt::format("resync of {} asked{}: polls and the id reconciliation run now\n",
                                  cmd.side_name.empty() ? "both sides" : cmd.side_name,
                                  cmd.full ? " (full: every record is read again)" : "");

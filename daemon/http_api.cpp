@@ -105,10 +105,32 @@ std::optional<http_server_reply> admin(const daemon_facts& facts, const http_ser
 {
     const bool conflicts = path == "/conflicts" || path.starts_with("/conflicts/");
     const bool dead = path == "/dead-letters" || path.starts_with("/dead-letters/");
-    if (!conflicts && !dead && path != "/resync")
+    if (!conflicts && !dead && path != "/resync" && path != "/audit")
         return std::nullopt;
     if (!facts.eng || !facts.store)
         return json_reply(503, json::object{{"error", "not ready: the engine is not running yet"}});
+    if (path == "/audit") {
+        if (req.method != "GET" && req.method != "HEAD")
+            return json_reply(405, json::object{{"error", "GET /audit?link=ID|shopify=ID|crm=ID"}});
+        std::optional<link_row> link;
+        if (auto l = to_id(query_param(req.target, "link")))
+            link = facts.store->link(*l);
+        else if (auto s = query_param(req.target, "shopify"); !s.empty())
+            link = facts.store->link_by_remote(side::shopify, s);
+        else if (auto c = query_param(req.target, "crm"); !c.empty())
+            link = facts.store->link_by_remote(side::crm, c);
+        else
+            return json_reply(400, json::object{{"error", "link=ID, shopify=ID or crm=ID is required"}});
+        if (!link)
+            return json_reply(404, json::object{{"error", "nobody known by that id"}});
+        json::array entries;
+        for (const auto& a : facts.store->audit_of(link->id, state_store::audit_per_link))
+            entries.push_back(json::object{{"at", a.at_ms}, {"entry", a.entry}});
+        return json_reply(200, json::object{{"link", link->id},
+                                            {"shopify_id", link->shopify_id},
+                                            {"crm_id", link->crm_id},
+                                            {"entries", std::move(entries)}});
+    }
     if (path == "/resync") {
         if (req.method != "POST")
             return json_reply(405, json::object{{"error", "POST /resync[?side=shopify|crm][&full=1]"}});
@@ -186,7 +208,8 @@ http_handler make_http_api(const daemon_facts& facts, const clock& clk, http_api
                 co_return json_reply(405, json::object{{"error", "webhooks are POSTed"}});
             co_return route.handle(req);
         }
-        if (path.starts_with("/conflicts") || path.starts_with("/dead-letters") || path == "/resync") {
+        if (path.starts_with("/conflicts") || path.starts_with("/dead-letters") || path == "/resync" ||
+            path == "/audit") {
             if (opts.token.empty() ? !loopback(req.remote_address) : !authorized(req, opts.token))
                 co_return json_reply(401, json::object{{"error", opts.token.empty()
                                                                      ? "admin endpoints answer loopback clients only "

@@ -10,6 +10,7 @@
 //   GET  /dead-letters               with fields and the API's message
 //   POST /dead-letters/ID/retry
 //   POST /resync[?side=shopify|crm][&full=1]
+//   GET  /audit?link=ID|shopify=ID|crm=ID   a person's latest sync decisions, newest first
 
 #include "core/http_server.hpp"
 #include "daemon/status.hpp"

@@ -25,7 +25,8 @@ int main(int argc, char** argv)
     case command_kind::status: return status_command(cmd.url, cmd.json);
     case command_kind::conflicts:
     case command_kind::dead_letters:
-    case command_kind::resync: return admin_command(cmd);
+    case command_kind::resync:
+    case command_kind::audit: return admin_command(cmd);
     case command_kind::check_config:
     case command_kind::plan:
     case command_kind::run: break;

@@ -102,6 +102,15 @@ TEST_CASE("conflicts list, resolve --take shopify and dead-letters list through 
         }
     CHECK(found);
 
+    // The person's ledger tells the story without the values.
+    auto audit = test::run_command({bin, "audit", "--crm", contact, "--url", url}, 30s, auth);
+    REQUIRE_MESSAGE(audit.status == 0, audit.output);
+    for (const char* line : {"conflict on first_name: parked for an operator (manual: parked for an operator)",
+                             "operator resolved conflict", "first_name: shopify wins", "wrote update in crm: first_name"})
+        CHECK_MESSAGE(audit.output.find(line) != std::string::npos, line << "\n" << audit.output);
+    CHECK(audit.output.find("FromShop") == std::string::npos);
+    CHECK(test::run_command({bin, "audit", "--crm", "nobody", "--url", url}, 30s, auth).status == 1);
+
     auto dead = test::run_command({bin, "dead-letters", "list", "--url", url}, 30s, auth);
     CHECK(dead.status == 0);
     CHECK(dead.output.find("0 dead letters") != std::string::npos);

@@ -261,3 +261,20 @@ TEST_CASE("a deletion reported without a time is final - one with an older time 
     CHECK(s->observe(side::crm, rec("77", 0, {}, true), 4).link_id == 0);
     CHECK(s->observe(side::crm, rec("77", 100, {{"email", "b@x.com"}}), 5).link_id == 0);
 }
+
+TEST_CASE("audit ledger: newest first, at most audit_per_link entries per person, pruned by age")
+{
+    test::temp_dir dir;
+    auto store = open_ok(dir.file("state.db"));
+    auto& s = *store;
+    for (int i = 0; i < state_store::audit_per_link + 10; ++i)
+        s.audit(1, "entry " + std::to_string(i), 1000 + i);
+    s.audit(2, "other person", 5000);
+    auto mine = s.audit_of(1, 1000);
+    REQUIRE(mine.size() == static_cast<std::size_t>(state_store::audit_per_link));
+    CHECK(mine.front().entry == "entry " + std::to_string(state_store::audit_per_link + 9));
+    CHECK(mine.back().entry == "entry 10");
+    s.prune_audit(1000 + 30);
+    CHECK(s.audit_of(1, 1000).size() == static_cast<std::size_t>(state_store::audit_per_link + 10 - 30));
+    CHECK(s.audit_of(2, 10).size() == 1);
+}
