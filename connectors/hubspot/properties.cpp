@@ -123,7 +123,9 @@ boost::asio::awaitable<outcome<std::vector<std::string>>> hubspot_connector::che
     if (auto f = unusable(survey->missing, survey->read_only))
         co_return *f;
     std::vector<std::string> notes;
-    notes.push_back(fmt::format("HubSpot: access works; the {} written contact properties are usable",
+    notes.push_back(fmt::format("HubSpot: access works; {} of the {} contact properties the mapping writes exist "
+                                "and are writable",
+                                opts_.written_properties.size() - survey->to_create.size(),
                                 opts_.written_properties.size()));
     for (const auto& name : survey->to_create)
         notes.push_back(fmt::format("HubSpot: contact property '{}' does not exist yet; crmsyncd creates it at start",
