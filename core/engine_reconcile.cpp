@@ -158,12 +158,9 @@ void engine::reconcile_link(std::int64_t link_id, std::int64_t now)
     const auto prio = initial_sync_complete() ? priority::live : priority::backfill;
     for (side target : {side::shopify, side::crm}) {
         const auto& w = target == side::shopify ? plan.to_shopify : plan.to_crm;
-        if (w) {
-            auto pending = store_.outbox_for(link_id, target);
-            if (!pending || pending->kind != w->kind || pending->fields != w->fields)
-                store_.audit(link_id, "planned " + describe_write(w->kind, target, w->fields), now);
+        if (w)
             store_.enqueue(link_id, target, w->kind, w->fields, prio, now);
-        } else
+        else
             drop_outbox(link_id, target);
     }
     store_.set_dirty(link_id, false);
