@@ -80,7 +80,10 @@ boost::asio::awaitable<outcome<void>> shopify_connector::ensure_subscriptions()
     const auto& url = settings_.webhooks.public_url;
     std::vector<existing> current;
     std::string after;
-    for (;;) {
+    for (int page = 0;; ++page) {
+        // A listing that does not move on (same or no cursor) or never ends is a broken answer, not a loop to follow.
+        if (page == 1000)
+            co_return permanent("Shopify webhook subscriptions: more than 1,000 pages; the listing does not end");
         json::object vars;
         vars["after"] = after.empty() ? json::value(nullptr) : json::value(after);
         auto r = co_await client_.execute(list_query, std::move(vars), 12, priority::live, "webhook subscriptions");
@@ -98,7 +101,10 @@ boost::asio::awaitable<outcome<void>> shopify_connector::ensure_subscriptions()
         auto more = info && info->is_object() ? info->as_object().if_contains("hasNextPage") : nullptr;
         if (!more || !more->is_bool() || !more->as_bool())
             break;
-        after = text(info->as_object(), "endCursor");
+        auto next = text(info->as_object(), "endCursor");
+        if (next.empty() || next == after)
+            co_return permanent("Shopify webhook subscriptions: hasNextPage without a new endCursor");
+        after = std::move(next);
     }
     int created = 0, repaired = 0;
     for (auto topic : topics) {
