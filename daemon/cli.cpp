@@ -53,6 +53,27 @@ Exit codes: 0 ok, 64 usage, 69 API refused us, 71 cannot listen, 74 state file u
                        CRMSYNC_VERSION, connectors);
 }
 
+namespace {
+
+// Whether args[i] is the option `name`, as "--name" or "--name=VALUE".
+bool is_option(std::string_view a, std::string_view name)
+{
+    return a == name || (a.starts_with(name) && a.size() > name.size() && a[name.size()] == '=');
+}
+
+// The value of the option at args[i]: after '=', or the next argument (then i moves past it).
+std::optional<std::string> option_value(const std::vector<std::string>& args, std::size_t& i)
+{
+    const std::string& a = args[i];
+    if (auto eq = a.find('='); eq != std::string::npos)
+        return a.substr(eq + 1);
+    if (i + 1 >= args.size())
+        return std::nullopt;
+    return args[++i];
+}
+
+} // namespace
+
 parse_result parse_command_line(const std::vector<std::string>& args)
 {
     command cmd;
@@ -93,20 +114,13 @@ parse_result parse_command_line(const std::vector<std::string>& args)
         }
         for (std::size_t i = next; i < args.size(); ++i) {
             const std::string& a = args[i];
-            auto value = [&]() -> std::optional<std::string> {
-                if (auto eq = a.find('='); eq != std::string::npos)
-                    return a.substr(eq + 1);
-                if (i + 1 >= args.size())
-                    return std::nullopt;
-                return args[++i];
-            };
-            if (a == "--url" || a.starts_with("--url=")) {
-                auto v = value();
+            if (is_option(a, "--url")) {
+                auto v = option_value(args, i);
                 if (!v || v->empty())
                     return {std::nullopt, "--url needs a URL"};
                 cmd.url = *v;
-            } else if (a == "--take" || a.starts_with("--take=")) {
-                auto v = value();
+            } else if (is_option(a, "--take")) {
+                auto v = option_value(args, i);
                 if (!v || (*v != "shopify" && *v != "crm"))
                     return {std::nullopt, "--take needs shopify or crm"};
                 cmd.take = *v;
@@ -127,18 +141,11 @@ parse_result parse_command_line(const std::vector<std::string>& args)
         cmd.kind = command_kind::audit;
         for (std::size_t i = 1; i < args.size(); ++i) {
             const std::string& a = args[i];
-            auto value = [&]() -> std::optional<std::string> {
-                if (auto eq = a.find('='); eq != std::string::npos)
-                    return a.substr(eq + 1);
-                if (i + 1 >= args.size())
-                    return std::nullopt;
-                return args[++i];
-            };
             bool matched = false;
             for (std::string_view key : {"link", "shopify", "crm"}) {
                 const std::string opt = "--" + std::string(key);
-                if (a == opt || a.starts_with(opt + "=")) {
-                    auto v = value();
+                if (is_option(a, opt)) {
+                    auto v = option_value(args, i);
                     if (!v || v->empty() || !cmd.side_name.empty())
                         return {std::nullopt, "audit needs one of --link ID, --shopify ID, --crm ID"};
                     cmd.side_name = key;
@@ -148,8 +155,8 @@ parse_result parse_command_line(const std::vector<std::string>& args)
             }
             if (matched)
                 continue;
-            if (a == "--url" || a.starts_with("--url=")) {
-                auto v = value();
+            if (is_option(a, "--url")) {
+                auto v = option_value(args, i);
                 if (!v || v->empty())
                     return {std::nullopt, "--url needs a URL"};
                 cmd.url = *v;
@@ -168,22 +175,15 @@ parse_result parse_command_line(const std::vector<std::string>& args)
         cmd.kind = command_kind::resync;
         for (std::size_t i = 1; i < args.size(); ++i) {
             const std::string& a = args[i];
-            auto value = [&]() -> std::optional<std::string> {
-                if (auto eq = a.find('='); eq != std::string::npos)
-                    return a.substr(eq + 1);
-                if (i + 1 >= args.size())
-                    return std::nullopt;
-                return args[++i];
-            };
             if (a == "--full") {
                 cmd.full = true;
-            } else if (a == "--side" || a.starts_with("--side=")) {
-                auto v = value();
+            } else if (is_option(a, "--side")) {
+                auto v = option_value(args, i);
                 if (!v || (*v != "shopify" && *v != "crm"))
                     return {std::nullopt, "--side needs shopify or crm"};
                 cmd.side_name = *v;
-            } else if (a == "--url" || a.starts_with("--url=")) {
-                auto v = value();
+            } else if (is_option(a, "--url")) {
+                auto v = option_value(args, i);
                 if (!v || v->empty())
                     return {std::nullopt, "--url needs a URL"};
                 cmd.url = *v;
@@ -201,18 +201,9 @@ parse_result parse_command_line(const std::vector<std::string>& args)
 
     for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string& a = args[i];
-        auto value = [&](std::string_view name) -> std::optional<std::string> {
-            auto eq = a.find('=');
-            if (eq != std::string::npos)
-                return a.substr(eq + 1);
-            if (i + 1 >= args.size())
-                return std::nullopt;
-            (void)name;
-            return args[++i];
-        };
-        auto is = [&](std::string_view opt) { return a == opt || a.starts_with(std::string(opt) + "="); };
+        auto is = [&](std::string_view opt) { return is_option(a, opt); };
         if ((is("--config") || a == "-c") && cmd.kind != command_kind::status) {
-            auto v = value("--config");
+            auto v = option_value(args, i);
             if (!v || v->empty())
                 return {std::nullopt, "--config needs a file"};
             cmd.config_path = *v;
@@ -221,7 +212,7 @@ parse_result parse_command_line(const std::vector<std::string>& args)
         } else if (a == "--online" && cmd.kind == command_kind::check_config) {
             cmd.online = true;
         } else if (is("--url") && cmd.kind == command_kind::status) {
-            auto v = value("--url");
+            auto v = option_value(args, i);
             if (!v || v->empty())
                 return {std::nullopt, "--url needs a URL"};
             cmd.url = *v;
