@@ -24,12 +24,7 @@ TEST_CASE("conflicts list, resolve --take shopify and dead-letters list through 
                                          .http_token = "s3cret-admin-token",
                                          .log_level = "info"});
     fx.start(config);
-    REQUIRE_MESSAGE(fx.wait_status(
-                        [](const json::object& s) {
-                            return test::json_int(s, "links") == 4 && test::json_int(s, "pending") == 0 &&
-                                   s.at("initial_sync_complete").as_bool();
-                        },
-                        60s),
+    REQUIRE_MESSAGE(fx.wait_synced(4, 60s),
                     fx.log());
 
     // One person edited on both sides between polls.
@@ -128,12 +123,7 @@ TEST_CASE("resync: a deletion no feed reported and an edit are found now, not at
     const auto config = fx.write_config({.poll_interval = "1h", .extra_sync = "  reconcile_interval: 1h\n",
                                          .log_level = "info"});
     fx.start(config);
-    REQUIRE_MESSAGE(fx.wait_status(
-                        [](const json::object& s) {
-                            return test::json_int(s, "links") == 6 && test::json_int(s, "pending") == 0 &&
-                                   s.at("initial_sync_complete").as_bool();
-                        },
-                        60s),
+    REQUIRE_MESSAGE(fx.wait_synced(6, 60s),
                     fx.log());
     const auto customers = fx.sandbox().shopify().list_customers();
     const auto gone = std::stoull(std::string(customers[0].as_object().at("legacyResourceId").as_string()));

@@ -42,12 +42,7 @@ TEST_CASE("SIGHUP: a bad file keeps the running configuration, a good one applie
     const auto path = fx.write_config({.direction = "two_way", .log_level = "info"});
     const auto original = read(path);
     fx.start(path);
-    REQUIRE_MESSAGE(fx.wait_status(
-                        [](const json::object& s) {
-                            return test::json_int(s, "links") == 3 && test::json_int(s, "pending") == 0 &&
-                                   s.at("initial_sync_complete").as_bool();
-                        },
-                        60s),
+    REQUIRE_MESSAGE(fx.wait_synced(3, 60s),
                     fx.log());
     const auto metrics_url = "http://127.0.0.1:" + std::to_string(fx.http_port()) + "/metrics";
 

@@ -126,6 +126,16 @@ std::optional<boost::json::object> daemon_fixture::status()
     return v->as_object();
 }
 
+bool daemon_fixture::wait_synced(std::int64_t links, std::chrono::milliseconds timeout)
+{
+    return wait_status(
+        [&](const boost::json::object& s) {
+            return json_int(s, "links") == links && json_int(s, "pending") == 0 && s.contains("initial_sync_complete") &&
+                   s.at("initial_sync_complete").is_bool() && s.at("initial_sync_complete").as_bool();
+        },
+        timeout);
+}
+
 bool daemon_fixture::wait_status(const std::function<bool(const boost::json::object&)>& pred,
                                  std::chrono::milliseconds timeout)
 {

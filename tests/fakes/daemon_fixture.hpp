@@ -51,6 +51,8 @@ public:
     std::optional<boost::json::object> status();
     // Waits until the status satisfies `pred`; false on timeout.
     bool wait_status(const std::function<bool(const boost::json::object&)>& pred, std::chrono::milliseconds timeout);
+    // Waits until the first sync is complete, `links` people are linked and no write is pending.
+    bool wait_synced(std::int64_t links, std::chrono::milliseconds timeout);
 
 private:
     temp_dir dir_;
