@@ -21,7 +21,8 @@ Usage:
   crmsyncd run --config FILE [--dry-run]   run in the foreground (systemd ExecStart)
   crmsyncd check-config --config FILE [--online]
                                            validate a configuration; exit 0, or 78 with every error;
-                                           --online: also check access and the mapped HubSpot properties
+                                           --online: also check access, Shopify scopes and the mapped
+                                           HubSpot properties
                                            (exit 69 naming what is wrong); changes nothing
   crmsyncd plan --config FILE              print what the next cycle would write; writes nothing
   crmsyncd status [--url URL] [--json]     show a running daemon's /status (default http://127.0.0.1:8787)

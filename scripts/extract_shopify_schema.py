@@ -20,7 +20,7 @@ import sys
 IMPLEMENTED = {
     "QueryRoot": {"customer", "customers", "customersCount", "customerByIdentifier", "nodes", "node",
                   "metafieldDefinitions", "metafieldDefinition", "webhookSubscription", "webhookSubscriptions",
-                  "webhookSubscriptionsCount", "bulkOperation", "currentBulkOperation"},
+                  "webhookSubscriptionsCount", "bulkOperation", "currentBulkOperation", "currentAppInstallation"},
     "Mutation": {"customerCreate", "customerUpdate", "customerSet", "customerDelete",
                  "customerEmailMarketingConsentUpdate", "customerSmsMarketingConsentUpdate",
                  "customerAddressCreate", "customerAddressUpdate", "customerAddressDelete",
@@ -59,6 +59,8 @@ IMPLEMENTED = {
     "WebhookSubscription": {"apiVersion", "callbackUrl", "createdAt", "endpoint", "filter", "format", "id",
                             "includeFields", "legacyResourceId", "metafieldNamespaces", "metafields", "name",
                             "topic", "updatedAt", "uri"},
+    "AppInstallation": {"accessScopes", "id"},
+    "AccessScope": {"description", "handle"},
     "BulkOperation": {"completedAt", "createdAt", "errorCode", "fileSize", "id", "objectCount", "partialDataUrl",
                       "query", "rootObjectCount", "status", "type", "url"},
 }

@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 namespace crmsync::shopify {
@@ -37,6 +38,7 @@ constexpr std::string_view ids_query =
     "pageInfo { hasNextPage endCursor } nodes { id } } }";
 
 constexpr std::string_view probe_query = "query crmsync_probe { customers(first: 1) { nodes { id } } }";
+constexpr std::string_view scopes_query = "query crmsync_scopes { currentAppInstallation { accessScopes { handle } } }";
 
 // Before Shopify has told us what a page costs, reserve what the classic rule would charge for a page
 // (2 + first x 2 for the node and its address); afterwards, what it actually requested last time.
@@ -86,7 +88,28 @@ boost::asio::awaitable<outcome<std::vector<std::string>>> shopify_connector::che
     auto r = co_await client_.execute(probe_query, {}, 3, priority::live, "access check");
     if (!r)
         co_return r.error();
-    std::vector<std::string> notes{"Shopify: access works (customers readable)"};
+    auto s = co_await client_.execute(scopes_query, {}, 2, priority::live, "access scopes");
+    if (!s)
+        co_return s.error();
+    std::vector<std::string> granted;
+    if (auto app = s->data.if_contains("currentAppInstallation"); app && app->is_object())
+        if (auto list = app->as_object().if_contains("accessScopes"); list && list->is_array())
+            for (const auto& a : list->as_array())
+                if (auto h = a.is_object() ? a.as_object().if_contains("handle") : nullptr; h && h->is_string())
+                    granted.emplace_back(h->as_string());
+    std::vector<std::string> missing;
+    for (std::string_view need : {"read_customers", "write_customers"}) {
+        if (need == "write_customers" && !writes_)
+            continue;
+        if (std::find(granted.begin(), granted.end(), need) == granted.end())
+            missing.emplace_back(need);
+    }
+    if (!missing.empty())
+        co_return paused(fmt::format("Shopify: the app's access token lacks the scope(s) {} (granted: {}); add them to "
+                                     "the app's configuration and reinstall it",
+                                     fmt::join(missing, ", "), granted.empty() ? "none" : fmt::format("{}", fmt::join(granted, ", "))),
+                         {}, 403);
+    std::vector<std::string> notes{fmt::format("Shopify: access works; scopes {} granted", writes_ ? "read_customers and write_customers" : "read_customers")};
     if (writes_) {
         auto defined = co_await has_custom_id_definition(client_);
         if (!defined)

@@ -34,7 +34,7 @@ struct emulator::state {
     // Deliveries of one event to the HTTP subscriptions of `topic` whose filter passes; caller holds `mu`.
     std::vector<delivery_spec> deliveries_for(const std::string& topic, const boost::json::object& payload);
 
-    shop_services services() { return {webhooks, options.webhooks, bulk, options.bulk, base_url}; }
+    shop_services services() { return {webhooks, options.webhooks, bulk, options.bulk, base_url, options.scope}; }
 
     const clock& clock_;
     emulator_options& options; // the emulator's; knobs change it under `mu`

@@ -181,6 +181,19 @@ private:
             return definitions_connection(type_of(f), sel, a);
         if (f.name.starts_with("webhookSubscription") || f.name == "bulkOperation" || f.name == "currentBulkOperation")
             return shop_field(f, sel, a);
+        if (f.name == "currentAppInstallation") {
+            json::array scopes;
+            std::string_view rest = services(f).scope;
+            while (!rest.empty()) {
+                auto comma = rest.find(',');
+                auto handle = rest.substr(0, comma);
+                if (!handle.empty())
+                    scopes.push_back(json::object{{"handle", handle}, {"description", handle}});
+                rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            }
+            json::object app{{"id", "gid://shopify/AppInstallation/1"}, {"accessScopes", std::move(scopes)}};
+            return project(type_of(f), app, sel);
+        }
         if (f.name == "metafieldDefinition") {
             const metafield_definition* d = find_definition(store_, a);
             return d ? definition_value(*d, sel) : json::value(nullptr);

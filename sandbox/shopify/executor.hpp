@@ -36,6 +36,7 @@ struct shop_services {
     bulk_operations& bulk;
     const bulk_settings& bulk_config;
     const std::string& base_url; // where /_bulk/<id>.jsonl is served
+    const std::string& scope;    // the app's granted access scopes, comma-separated (currentAppInstallation)
 };
 
 struct execution_request {

@@ -29,7 +29,10 @@ enum AbandonmentEmailStateUpdateUserErrorCode
 type AbandonmentUpdateActivitiesDeliveryStatusesPayload
 type AbandonmentUpdateActivitiesDeliveryStatusesUserError
 enum AbandonmentUpdateActivitiesDeliveryStatusesUserErrorCode
-type AccessScope
+type AccessScope {
+  description: String!
+  handle: String!
+}
 enum AccountType
 type AddAllProductsOperation implements Node
 type AdditionalFee implements Node
@@ -55,7 +58,23 @@ type AppDiscountTypeConnection
 type AppDiscountTypeEdge
 type AppEdge
 type AppFeedback
-type AppInstallation implements Node
+type AppInstallation implements HasMetafields & Node {
+  accessScopes: [AccessScope!]!
+  activeSubscriptions: AppSubscription @unimplemented
+  allSubscriptions: AppSubscriptionConnection @unimplemented
+  app: App @unimplemented
+  channel: Channel @unimplemented
+  credits: AppCreditConnection @unimplemented
+  id: ID!
+  launchUrl: URL @unimplemented
+  metafield: Metafield @unimplemented
+  metafields: MetafieldConnection @unimplemented
+  oneTimePurchases: AppPurchaseOneTimeConnection @unimplemented
+  publication: Publication @unimplemented
+  revenueAttributionRecords: AppRevenueAttributionRecordConnection @unimplemented
+  subscriptions: AppSubscription @unimplemented
+  uninstallUrl: URL @unimplemented
+}
 enum AppInstallationCategory
 type AppInstallationConnection
 type AppInstallationEdge
@@ -384,7 +403,8 @@ input CheckoutAndAccountsConfigurationBrandingButtonInput
 type CheckoutAndAccountsConfigurationBrandingBuyerJourney
 input CheckoutAndAccountsConfigurationBrandingBuyerJourneyInput
 type CheckoutAndAccountsConfigurationBrandingCartLink
-enum CheckoutAndAccountsConfigurationBrandingCartLinkContentType
+)sdl",
+        R"sdl(enum CheckoutAndAccountsConfigurationBrandingCartLinkContentType
 input CheckoutAndAccountsConfigurationBrandingCartLinkInput
 type CheckoutAndAccountsConfigurationBrandingCheckbox
 input CheckoutAndAccountsConfigurationBrandingCheckboxInput
@@ -396,8 +416,7 @@ type CheckoutAndAccountsConfigurationBrandingCheckoutHeader
 input CheckoutAndAccountsConfigurationBrandingCheckoutHeaderInput
 type CheckoutAndAccountsConfigurationBrandingCheckoutSurface
 input CheckoutAndAccountsConfigurationBrandingCheckoutSurfaceInput
-)sdl",
-        R"sdl(type CheckoutAndAccountsConfigurationBrandingChoiceList
+type CheckoutAndAccountsConfigurationBrandingChoiceList
 type CheckoutAndAccountsConfigurationBrandingChoiceListGroup
 input CheckoutAndAccountsConfigurationBrandingChoiceListGroupInput
 input CheckoutAndAccountsConfigurationBrandingChoiceListInput
@@ -607,7 +626,8 @@ type CheckoutBrandingFontSize
 input CheckoutBrandingFontSizeInput
 type CheckoutBrandingFooter
 enum CheckoutBrandingFooterAlignment
-type CheckoutBrandingFooterContent
+)sdl",
+        R"sdl(type CheckoutBrandingFooterContent
 input CheckoutBrandingFooterContentInput
 input CheckoutBrandingFooterInput
 enum CheckoutBrandingFooterPosition
@@ -629,8 +649,7 @@ enum CheckoutBrandingLabelPosition
 type CheckoutBrandingLogo
 input CheckoutBrandingLogoInput
 type CheckoutBrandingMain
-)sdl",
-        R"sdl(input CheckoutBrandingMainInput
+input CheckoutBrandingMainInput
 type CheckoutBrandingMainSection
 input CheckoutBrandingMainSectionInput
 type CheckoutBrandingMerchandiseThumbnail
@@ -870,7 +889,8 @@ input CollectionUpdateSourceInclusionInput
 input CollectionUpdateSourceTargetInput
 input CollectionUpdateSubCollectionsSourceInput
 scalar Color
-enum ColumnDataType
+)sdl",
+        R"sdl(enum ColumnDataType
 type CombinedListing
 type CombinedListingChild
 type CombinedListingChildConnection
@@ -897,8 +917,7 @@ type CommentNotSpamPayload
 type CommentNotSpamUserError
 enum CommentNotSpamUserErrorCode
 enum CommentPolicy
-)sdl",
-        R"sdl(enum CommentSortKeys
+enum CommentSortKeys
 type CommentSpamPayload
 type CommentSpamUserError
 enum CommentSpamUserErrorCode
@@ -1560,7 +1579,8 @@ input CustomerEmailMarketingConsentUpdateInput {
 type CustomerEmailMarketingConsentUpdatePayload {
   customer: Customer
   userErrors: [CustomerEmailMarketingConsentUpdateUserError!]!
-}
+)sdl",
+        R"sdl(}
 type CustomerEmailMarketingConsentUpdateUserError implements DisplayableError {
   code: CustomerEmailMarketingConsentUpdateUserErrorCode
   field: [String!]
@@ -1589,8 +1609,7 @@ input CustomerIdentifierInput {
 }
 input CustomerInput {
   addresses: [MailingAddressInput!] @deprecated(reason: "Use the dedicated address mutations (`customerAddressCreate`, `customerAddressUpdate`, `customerAddressDelete`) instead.\n")
-)sdl",
-        R"sdl(  email: String
+  email: String
   firstName: String
   id: ID
   lastName: String
@@ -1937,7 +1956,8 @@ type DeliveryPromiseProvider implements Node
 type DeliveryPromiseProviderUpsertPayload
 type DeliveryPromiseProviderUpsertUserError
 enum DeliveryPromiseProviderUpsertUserErrorCode
-type DeliveryPromiseSetting
+)sdl",
+        R"sdl(type DeliveryPromiseSetting
 type DeliveryProvince implements Node
 input DeliveryProvinceInput
 interface DeliveryRate
@@ -1959,8 +1979,7 @@ input DeliveryValueBasedRateCreateInput
 type DeliveryValueBasedRateEdge
 type DeliveryValueBasedRateGroup
 type DeliveryValueBasedRateGroupConnection
-)sdl",
-        R"sdl(input DeliveryValueBasedRateGroupCreateInput
+input DeliveryValueBasedRateGroupCreateInput
 type DeliveryValueBasedRateGroupEdge
 input DeliveryValueBasedRateGroupUpdateInput
 input DeliveryValueBasedRateUpdateInput
@@ -2306,7 +2325,8 @@ input FulfillmentOrderMergeInput
 input FulfillmentOrderMergeInputMergeIntent
 type FulfillmentOrderMergePayload
 type FulfillmentOrderMergeResult
-type FulfillmentOrderMergeUserError
+)sdl",
+        R"sdl(type FulfillmentOrderMergeUserError
 enum FulfillmentOrderMergeUserErrorCode
 type FulfillmentOrderMoveFulfillmentOrderMoveUserError
 enum FulfillmentOrderMoveFulfillmentOrderMoveUserErrorCode
@@ -2324,8 +2344,7 @@ type FulfillmentOrderReportProgressUserError
 enum FulfillmentOrderReportProgressUserErrorCode
 enum FulfillmentOrderRequestStatus
 type FulfillmentOrderReschedulePayload
-)sdl",
-        R"sdl(type FulfillmentOrderRescheduleUserError
+type FulfillmentOrderRescheduleUserError
 enum FulfillmentOrderRescheduleUserErrorCode
 enum FulfillmentOrderSortKeys
 input FulfillmentOrderSplitInput
@@ -2664,7 +2683,8 @@ input MailingAddressInput {
   city: String
   company: String
   country: String @deprecated(reason: "Use `countryCode` instead.")
-  countryCode: CountryCode
+)sdl",
+        R"sdl(  countryCode: CountryCode
   firstName: String
   id: ID @deprecated(reason: "Not needed for 90% of mutations, and provided separately where it is needed.")
   lastName: String
@@ -2687,8 +2707,7 @@ input MarketConditionsChannelsInput
 input MarketConditionsCompanyLocationsInput
 input MarketConditionsInput
 input MarketConditionsLocationsInput
-)sdl",
-        R"sdl(input MarketConditionsRegionInput
+input MarketConditionsRegionInput
 input MarketConditionsRegionsInput
 input MarketConditionsUpdateInput
 type MarketConnection
@@ -3075,7 +3094,8 @@ type MetafieldDefinitionUnpinPayload
 type MetafieldDefinitionUnpinUserError
 enum MetafieldDefinitionUnpinUserErrorCode
 input MetafieldDefinitionUpdateInput
-type MetafieldDefinitionUpdatePayload
+)sdl",
+        R"sdl(type MetafieldDefinitionUpdatePayload
 type MetafieldDefinitionUpdateUserError
 enum MetafieldDefinitionUpdateUserErrorCode
 type MetafieldDefinitionValidation {
@@ -3113,8 +3133,7 @@ enum MetafieldOwnerType {
   VALIDATION
   CUSTOMER
   DELIVERY_CUSTOMIZATION
-)sdl",
-        R"sdl(  DRAFTORDER
+  DRAFTORDER
   GIFT_CARD_TRANSACTION
   TRANSFER
   MARKET
@@ -3352,7 +3371,8 @@ type Mutation {
   customerCreate(input: CustomerInput!): CustomerCreatePayload
   customerDelete(input: CustomerDeleteInput!): CustomerDeletePayload
   customerEmailMarketingConsentUpdate(input: CustomerEmailMarketingConsentUpdateInput!): CustomerEmailMarketingConsentUpdatePayload
-  customerGenerateAccountActivationUrl: CustomerGenerateAccountActivationUrlPayload @unimplemented
+)sdl",
+        R"sdl(  customerGenerateAccountActivationUrl: CustomerGenerateAccountActivationUrlPayload @unimplemented
   customerMerge: CustomerMergePayload @unimplemented
   customerPaymentMethodCreateFromDuplicationData: CustomerPaymentMethodCreateFromDuplicationDataPayload @unimplemented
   customerPaymentMethodCreditCardCreate: CustomerPaymentMethodCreditCardCreatePayload @unimplemented
@@ -3360,8 +3380,7 @@ type Mutation {
   customerPaymentMethodGetDuplicationData: CustomerPaymentMethodGetDuplicationDataPayload @unimplemented
   customerPaymentMethodGetUpdateUrl: CustomerPaymentMethodGetUpdateUrlPayload @unimplemented
   customerPaymentMethodPaypalBillingAgreementCreate: CustomerPaymentMethodPaypalBillingAgreementCreatePayload @unimplemented
-)sdl",
-        R"sdl(  customerPaymentMethodPaypalBillingAgreementUpdate: CustomerPaymentMethodPaypalBillingAgreementUpdatePayload @unimplemented
+  customerPaymentMethodPaypalBillingAgreementUpdate: CustomerPaymentMethodPaypalBillingAgreementUpdatePayload @unimplemented
   customerPaymentMethodRemoteCreate: CustomerPaymentMethodRemoteCreatePayload @unimplemented
   customerPaymentMethodRevoke: CustomerPaymentMethodRevokePayload @unimplemented
   customerPaymentMethodSendUpdateEmail: CustomerPaymentMethodSendUpdateEmailPayload @unimplemented
@@ -3504,7 +3523,8 @@ type Mutation {
   inventoryTransferDelete: InventoryTransferDeletePayload @unimplemented
   inventoryTransferDuplicate: InventoryTransferDuplicatePayload @unimplemented
   inventoryTransferEdit: InventoryTransferEditPayload @unimplemented
-  inventoryTransferMarkAsReadyToShip: InventoryTransferMarkAsReadyToShipPayload @unimplemented
+)sdl",
+        R"sdl(  inventoryTransferMarkAsReadyToShip: InventoryTransferMarkAsReadyToShipPayload @unimplemented
   inventoryTransferRemoveItems: InventoryTransferRemoveItemsPayload @unimplemented
   inventoryTransferSetItems: InventoryTransferSetItemsPayload @unimplemented
   locationActivate: LocationActivatePayload @unimplemented
@@ -3516,8 +3536,7 @@ type Mutation {
   locationLocalPickupEnable: LocationLocalPickupEnablePayload @unimplemented
   marketCreate: MarketCreatePayload @unimplemented
   marketCurrencySettingsUpdate: MarketCurrencySettingsUpdatePayload @unimplemented
-)sdl",
-        R"sdl(  marketDelete: MarketDeletePayload @unimplemented
+  marketDelete: MarketDeletePayload @unimplemented
   marketLocalizationsRegister: MarketLocalizationsRegisterPayload @unimplemented
   marketLocalizationsRemove: MarketLocalizationsRemovePayload @unimplemented
   marketRegionDelete: MarketRegionDeletePayload @unimplemented
@@ -3678,7 +3697,8 @@ type Mutation {
   scriptTagDelete: ScriptTagDeletePayload @unimplemented
   scriptTagUpdate: ScriptTagUpdatePayload @unimplemented
   segmentCreate: SegmentCreatePayload @unimplemented
-  segmentDelete: SegmentDeletePayload @unimplemented
+)sdl",
+        R"sdl(  segmentDelete: SegmentDeletePayload @unimplemented
   segmentUpdate: SegmentUpdatePayload @unimplemented
   sellingPlanGroupAddProductVariants: SellingPlanGroupAddProductVariantsPayload @unimplemented
   sellingPlanGroupAddProducts: SellingPlanGroupAddProductsPayload @unimplemented
@@ -3690,8 +3710,7 @@ type Mutation {
   serverPixelCreate: ServerPixelCreatePayload @unimplemented
   serverPixelDelete: ServerPixelDeletePayload @unimplemented
   shippingLabelPurchase: ShippingLabelPurchasePayload @unimplemented
-)sdl",
-        R"sdl(  shippingPackageDelete: ShippingPackageDeletePayload @unimplemented
+  shippingPackageDelete: ShippingPackageDeletePayload @unimplemented
   shippingPackageMakeDefault: ShippingPackageMakeDefaultPayload @unimplemented
   shippingPackageUpdate: ShippingPackageUpdatePayload @unimplemented
   shopLocaleDisable: ShopLocaleDisablePayload @unimplemented
@@ -3911,7 +3930,8 @@ enum OrderEditRemoveDiscountUserErrorCode
 type OrderEditRemoveLineItemDiscountPayload
 type OrderEditRemoveShippingLinePayload
 type OrderEditRemoveShippingLineUserError
-enum OrderEditRemoveShippingLineUserErrorCode
+)sdl",
+        R"sdl(enum OrderEditRemoveShippingLineUserErrorCode
 type OrderEditSession implements Node
 type OrderEditSetQuantityPayload
 type OrderEditUpdateDiscountPayload
@@ -3938,8 +3958,7 @@ type OrderRisk
 type OrderRiskAssessment
 input OrderRiskAssessmentCreateInput
 type OrderRiskAssessmentCreatePayload
-)sdl",
-        R"sdl(type OrderRiskAssessmentCreateUserError
+type OrderRiskAssessmentCreateUserError
 enum OrderRiskAssessmentCreateUserErrorCode
 input OrderRiskAssessmentFactInput
 enum OrderRiskLevel
@@ -4277,7 +4296,8 @@ enum ProductVariantsBulkCreateUserErrorCode
 type ProductVariantsBulkDeletePayload
 type ProductVariantsBulkDeleteUserError
 enum ProductVariantsBulkDeleteUserErrorCode
-input ProductVariantsBulkInput
+)sdl",
+        R"sdl(input ProductVariantsBulkInput
 type ProductVariantsBulkReorderPayload
 type ProductVariantsBulkReorderUserError
 enum ProductVariantsBulkReorderUserErrorCode
@@ -4299,8 +4319,7 @@ input PublicationCreateInput
 enum PublicationCreateInputPublicationDefaultState
 type PublicationCreatePayload
 type PublicationDeletePayload
-)sdl",
-        R"sdl(type PublicationEdge
+type PublicationEdge
 input PublicationInput
 union PublicationOperation
 type PublicationResourceOperation implements Node
@@ -4416,7 +4435,7 @@ type QueryRoot {
   companyLocations: CompanyLocationConnection @unimplemented
   consentPolicy: ConsentPolicy @unimplemented
   consentPolicyRegions: ConsentPolicyRegion @unimplemented
-  currentAppInstallation: AppInstallation @unimplemented
+  currentAppInstallation: AppInstallation!
   currentBulkOperation(type: BulkOperationType = QUERY): BulkOperation @deprecated(reason: "Use `bulkOperations` with status filter instead.")
   currentStaffMember: StaffMember @unimplemented
   customer(id: ID!): Customer
@@ -4509,7 +4528,8 @@ type QueryRoot {
   metaobjectByHandle: Metaobject @unimplemented
   metaobjectDefinition: MetaobjectDefinition @unimplemented
   metaobjectDefinitionByType: MetaobjectDefinition @unimplemented
-  metaobjectDefinitions: MetaobjectDefinitionConnection @unimplemented
+)sdl",
+        R"sdl(  metaobjectDefinitions: MetaobjectDefinitionConnection @unimplemented
   metaobjects: MetaobjectConnection @unimplemented
   mobilePlatformApplication: MobilePlatformApplication @unimplemented
   mobilePlatformApplications: MobilePlatformApplicationConnection @unimplemented
@@ -4525,8 +4545,7 @@ type QueryRoot {
   orders: OrderConnection @unimplemented
   ordersCount: Count @unimplemented
   page: Page @unimplemented
-)sdl",
-        R"sdl(  pages: PageConnection @unimplemented
+  pages: PageConnection @unimplemented
   pagesCount: Count @unimplemented
   paymentCustomization: PaymentCustomization @unimplemented
   paymentCustomizations: PaymentCustomizationConnection @unimplemented
@@ -4817,7 +4836,8 @@ type SegmentMigrationEdge
 enum SegmentSortKeys
 type SegmentStatistics
 type SegmentStringFilter
-type SegmentUpdatePayload
+)sdl",
+        R"sdl(type SegmentUpdatePayload
 type SegmentValue
 type SegmentValueConnection
 type SegmentValueEdge
@@ -4843,8 +4863,7 @@ type SellingPlanEdge
 type SellingPlanFixedBillingPolicy
 input SellingPlanFixedBillingPolicyInput
 type SellingPlanFixedDeliveryPolicy
-)sdl",
-        R"sdl(input SellingPlanFixedDeliveryPolicyInput
+input SellingPlanFixedDeliveryPolicyInput
 enum SellingPlanFixedDeliveryPolicyIntent
 enum SellingPlanFixedDeliveryPolicyPreAnchorBehavior
 type SellingPlanFixedPricingPolicy
@@ -5143,7 +5162,8 @@ type SubscriptionBillingCycleChargePayload
 type SubscriptionBillingCycleConnection
 type SubscriptionBillingCycleContractDraftCommitPayload
 type SubscriptionBillingCycleContractDraftConcatenatePayload
-type SubscriptionBillingCycleContractEditPayload
+)sdl",
+        R"sdl(type SubscriptionBillingCycleContractEditPayload
 type SubscriptionBillingCycleEdge
 type SubscriptionBillingCycleEditDeletePayload
 type SubscriptionBillingCycleEditedContract
@@ -5161,8 +5181,7 @@ type SubscriptionBillingCycleUnskipPayload
 type SubscriptionBillingCycleUnskipUserError
 enum SubscriptionBillingCycleUnskipUserErrorCode
 type SubscriptionBillingCycleUserError
-)sdl",
-        R"sdl(input SubscriptionBillingCyclesDateRangeSelector
+input SubscriptionBillingCyclesDateRangeSelector
 input SubscriptionBillingCyclesIndexRangeSelector
 enum SubscriptionBillingCyclesSortKeys
 enum SubscriptionBillingCyclesTargetSelection
@@ -5518,7 +5537,8 @@ type WebhookSubscription implements LegacyInteroperability & Node {
   legacyResourceId: UnsignedInt64!
   metafieldNamespaces: [String!]!
   metafields: [WebhookSubscriptionMetafieldIdentifier!]!
-  name: String
+)sdl",
+        R"sdl(  name: String
   topic: WebhookSubscriptionTopic!
   updatedAt: DateTime!
   uri: String!
@@ -5548,8 +5568,7 @@ enum WebhookSubscriptionFormat {
 input WebhookSubscriptionInput {
   format: WebhookSubscriptionFormat
   includeFields: [String!]
-)sdl",
-        R"sdl(  filter: String
+  filter: String
   metafieldNamespaces: [String!]
   metafields: [HasMetafieldsMetafieldIdentifierInput!]
   name: String

@@ -45,7 +45,8 @@ TEST_CASE("check-config --online: access, properties to create, missing and read
     auto ok = check(good);
     CHECK_MESSAGE(ok.status == 0, ok.output);
     CHECK(ok.output.find("configuration is valid") != std::string::npos);
-    CHECK(ok.output.find("Shopify: access works") != std::string::npos);
+    CHECK(ok.output.find("Shopify: access works; scopes read_customers and write_customers granted") !=
+          std::string::npos);
     CHECK(ok.output.find("HubSpot: access works") != std::string::npos);
     // A fresh portal lacks crmsync's own properties: reported as what the daemon will create.
     CHECK(ok.output.find("'shopify_customer_id' does not exist yet; crmsyncd creates it at start") != std::string::npos);
@@ -68,4 +69,20 @@ TEST_CASE("check-config --online: access, properties to create, missing and read
     CHECK(refused.status == 69);
     CHECK_MESSAGE(refused.output.find("credentials rejected (HTTP 401)") != std::string::npos, refused.output);
     CHECK(writes(fx) == 0);
+}
+
+TEST_CASE("check-config --online: a Shopify app without write_customers is refused for a two-way sync")
+{
+    sandbox::sandbox_options o;
+    o.shopify.scope = "read_customers,read_orders";
+    test::daemon_fixture fx(o);
+    auto two_way = check(fx.write_config({.direction = "two_way", .extra_sync = "  create_in_shopify: true\n"}));
+    CHECK(two_way.status == 69);
+    CHECK_MESSAGE(two_way.output.find("lacks the scope(s) write_customers (granted: read_customers, read_orders)") !=
+                      std::string::npos,
+                  two_way.output);
+    // One way into the CRM only reads Shopify: enough.
+    auto one_way = check(fx.write_config({.direction = "shopify_to_crm"}));
+    CHECK_MESSAGE(one_way.status == 0, one_way.output);
+    CHECK(one_way.output.find("scopes read_customers granted") != std::string::npos);
 }
