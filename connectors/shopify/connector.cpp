@@ -110,6 +110,14 @@ boost::asio::awaitable<outcome<std::vector<std::string>>> shopify_connector::che
                                      fmt::join(missing, ", "), granted.empty() ? "none" : fmt::format("{}", fmt::join(granted, ", "))),
                          {}, 403);
     std::vector<std::string> notes{fmt::format("Shopify: access works; scopes {} granted", writes_ ? "read_customers and write_customers" : "read_customers")};
+    if (const auto& served = client_.served_version(); !served.empty() && served != settings_.api_version)
+        notes.push_back(fmt::format("Shopify: API version {} is no longer served (Shopify answered with {}): update "
+                                    "shopify.api_version",
+                                    settings_.api_version, served));
+    else if (!served.empty())
+        notes.push_back(fmt::format("Shopify: API version {} is served", served));
+    if (!client_.deprecation().empty())
+        notes.push_back(fmt::format("Shopify: deprecated API use reported: {}", client_.deprecation()));
     if (writes_) {
         auto defined = co_await has_custom_id_definition(client_);
         if (!defined)

@@ -48,9 +48,14 @@ TEST_CASE("check-config --online: access, properties to create, missing and read
     CHECK(ok.output.find("Shopify: access works; scopes read_customers and write_customers granted") !=
           std::string::npos);
     CHECK(ok.output.find("HubSpot: access works") != std::string::npos);
+    CHECK_MESSAGE(ok.output.find("Shopify: API version 2026-10 is served") != std::string::npos, ok.output);
     // A fresh portal lacks crmsync's own properties: reported as what the daemon will create.
     CHECK(ok.output.find("'shopify_customer_id' does not exist yet; crmsyncd creates it at start") != std::string::npos);
     CHECK(writes(fx) == 0);
+
+    // A version Shopify no longer serves falls forward: said, with what to change.
+    auto old = check(fx.write_config({.direction = "two_way", .extra_shopify = "  api_version: \"2024-01\"\n"}));
+    CHECK_MESSAGE(old.output.find("API version 2024-01 is no longer served") != std::string::npos, old.output);
 
     // A mapped property the portal does not have, and one it has read-only.
     const auto fields = R"(  fields:
