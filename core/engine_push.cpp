@@ -114,7 +114,9 @@ std::optional<write_op> engine::make_op(side target, const outbox_row& row)
     op.erase = op.kind == write_kind::remove && (link->flags & link_flag::redacted_on(other(target))) != 0;
     op.fields = mapping_.to_side(target, row.fields);
     op.prio = row.prio;
-    op.retry = op.kind == write_kind::create && row.attempts > 0;
+    // A create sent before (a failure, or a crash with the request in flight) may have been applied: the
+    // connector then looks for it instead of creating or upserting over edits made to it since.
+    op.retry = op.kind == write_kind::create && (row.attempts > 0 || row.sent);
     return op;
 }
 
@@ -227,6 +229,14 @@ asio::awaitable<bool> engine::push_once(side target)
     if (dry)
         co_return false;
 
+    // Durable before the request leaves: if the daemon dies with it in flight, the create is known as sent.
+    if (std::any_of(ops.begin(), ops.end(), [](const write_op& op) { return op.kind == write_kind::create && !op.retry; })) {
+        auto tx = store_.begin();
+        for (const auto& op : ops)
+            if (op.kind == write_kind::create && !op.retry)
+                store_.mark_sent(op.op_id);
+        tx.commit();
+    }
     auto results = co_await conn.apply(ops);
     ++heartbeat_;
     const auto now = now_ms();

@@ -112,7 +112,8 @@ CREATE TABLE sweep_seen(
   PRIMARY KEY(side, remote_id)
 ) WITHOUT ROWID;
 )sql",
-        // 3 -> 4: the audit ledger, per person the latest sync decisions (field names and sides, no values).
+        // 3 -> 4: the audit ledger, per person the latest sync decisions (field names and sides, no values);
+        // outbox.sent: a create was handed to the API at least once (it may exist there after a crash).
         R"sql(
 CREATE TABLE audit(
   id INTEGER PRIMARY KEY,
@@ -122,6 +123,7 @@ CREATE TABLE audit(
 );
 CREATE INDEX audit_link ON audit(link_id, id);
 CREATE INDEX audit_at ON audit(at);
+ALTER TABLE outbox ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
 )sql",
     };
     return migrations;

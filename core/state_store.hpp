@@ -85,6 +85,7 @@ struct outbox_row {
     std::int64_t next_attempt_at_ms = 0;
     std::string last_error;
     std::int64_t created_at_ms = 0;
+    bool sent = false; // handed to the API at least once: after a crash it may have been applied
 };
 
 struct dead_letter_row {
@@ -249,6 +250,8 @@ public:
     std::optional<outbox_row> outbox_for(std::int64_t link_id, side target);
     // Removes the row if it still has `version`; returns false when it was re-planned meanwhile.
     bool complete(std::int64_t outbox_id, std::int64_t version);
+    // Recorded (and committed by the caller) before a write is sent.
+    void mark_sent(std::int64_t outbox_id);
     void reschedule(std::int64_t outbox_id, int attempts, std::int64_t next_attempt_at_ms, std::string_view error);
     void to_dead_letter(const outbox_row& row, std::string_view error, std::int64_t now_ms);
     std::vector<dead_letter_row> dead_letters(std::size_t limit);

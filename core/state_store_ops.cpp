@@ -35,12 +35,14 @@ outbox_row read_outbox(const sqlite::statement& st)
     r.next_attempt_at_ms = st.get_int(8);
     r.last_error = st.get_text(9);
     r.created_at_ms = st.get_int(10);
+    r.sent = st.get_int(11) != 0;
     return r;
 }
 
 constexpr const char* link_columns = "id, coalesce(shopify_id,''), coalesce(crm_id,''), base, dirty, state, flags";
 constexpr const char* outbox_columns =
-    "id, link_id, target, kind, fields, version, priority, attempts, next_attempt_at, coalesce(last_error,''), created_at";
+    "id, link_id, target, kind, fields, version, priority, attempts, next_attempt_at, coalesce(last_error,''), created_at, "
+    "sent";
 
 } // namespace
 
@@ -516,6 +518,11 @@ std::optional<outbox_row> state_store::outbox_for(std::int64_t link_id, side tar
     if (!st.step())
         return std::nullopt;
     return read_outbox(st);
+}
+
+void state_store::mark_sent(std::int64_t outbox_id)
+{
+    db_->prepare("UPDATE outbox SET sent=1 WHERE id=?").bind(1, outbox_id).exec();
 }
 
 bool state_store::complete(std::int64_t outbox_id, std::int64_t version)
