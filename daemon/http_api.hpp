@@ -2,8 +2,8 @@
 // The daemon's HTTP endpoints (design.md §7.3): /healthz, /readyz, /status, /metrics and the dashboard.
 // Runs on the event loop, so answering /healthz at all proves the loop turns.
 //
-// Admin endpoints (what the CLI's conflicts and dead-letters commands call; they show personal data, so
-// they need "Authorization: Bearer <http.token>", or a loopback client when no token is set):
+// Admin endpoints (what the CLI's operator commands call; they show personal data and change what is
+// synced, so they need "Authorization: Bearer <http.token>" and answer 403 when no token is configured):
 //   GET  /conflicts[?all=1]          open conflicts (all: settled ones too), newest first, with values
 //   GET  /conflicts/ID
 //   POST /conflicts/ID/resolve?take=shopify|crm

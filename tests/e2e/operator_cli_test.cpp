@@ -121,7 +121,8 @@ TEST_CASE("resync: a deletion no feed reported and an edit are found now, not at
     fx.sandbox().shopify().seed(6, 4);
     // Polls and id reconciliation an hour apart, no webhooks: only a resync finds changes soon.
     const auto config = fx.write_config({.poll_interval = "1h", .extra_sync = "  reconcile_interval: 1h\n",
-                                         .log_level = "info"});
+                                         .http_token = "resync-token", .log_level = "info"});
+    const std::map<std::string, std::string> auth{{"CRMSYNC_HTTP_TOKEN", "resync-token"}};
     fx.start(config);
     REQUIRE_MESSAGE(fx.wait_synced(6, 60s),
                     fx.log());
@@ -137,7 +138,7 @@ TEST_CASE("resync: a deletion no feed reported and an edit are found now, not at
     const std::string url = "http://127.0.0.1:" + std::to_string(fx.http_port());
     auto bad = test::run_command({test::binary_path("crmsyncd"), "resync", "--side", "both", "--url", url}, 30s);
     CHECK(bad.status == 64);
-    auto r = test::run_command({test::binary_path("crmsyncd"), "resync", "--side", "shopify", "--url", url}, 30s);
+    auto r = test::run_command({test::binary_path("crmsyncd"), "resync", "--side", "shopify", "--url", url}, 30s, auth);
     REQUIRE_MESSAGE(r.status == 0, r.output);
     REQUIRE_MESSAGE(fx.wait_status([](const json::object& s) { return test::json_int(s, "tombstones") == 1; }, 30s),
                     fx.log());
@@ -154,7 +155,7 @@ TEST_CASE("resync: a deletion no feed reported and an edit are found now, not at
     // --full reads every record again and writes nothing that is already the same.
     const auto observed = test::json_int(test::json_obj(*fx.status(), "shopify"), "records_observed");
     const auto writes = fx.sandbox().hubspot().stats().writes;
-    auto full = test::run_command({test::binary_path("crmsyncd"), "resync", "--full", "--url", url}, 30s);
+    auto full = test::run_command({test::binary_path("crmsyncd"), "resync", "--full", "--url", url}, 30s, auth);
     REQUIRE(full.status == 0);
     REQUIRE_MESSAGE(fx.wait_status(
                         [&](const json::object& s) {
