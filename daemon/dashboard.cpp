@@ -193,6 +193,8 @@ function render(s) {
     text.replaceChildren(complete ? "complete · " : "", el("span", {id: "scanned"}, p.scanned), " of ",
                          el("span", {id: "total"}, show(p.total)), " records scanned",
                          p.percent === null ? "" : ` (${p.percent}%)`);
+  if (complete && s.pending > 0)  // the scans are done; the first sync is not until its writes are
+    text.append(` · ${s.pending} writes queued`);
   const banner = $("banner"), reasons = s.paused_reasons || [];
   banner.classList.toggle("hidden", !reasons.length);
   banner.replaceChildren(...reasons.map(r => el("div", {}, el("b", {}, `${r.side} ${r.kind === "guard" ? "guard" : "paused"}: `),
