@@ -72,6 +72,11 @@ struct webhook_hint {
 struct http_server_request;
 
 enum class write_kind : std::uint8_t { create = 0, update = 1, remove = 2 };
+// "create", "update", "delete": for logs, /status, metrics labels and the audit ledger.
+constexpr std::string_view to_string(write_kind k)
+{
+    return k == write_kind::create ? "create" : k == write_kind::update ? "update" : "delete";
+}
 
 struct write_op {
     std::int64_t op_id = 0;  // the engine's outbox id, echoed in the result

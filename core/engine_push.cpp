@@ -22,15 +22,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::string_view kind_name(write_kind k)
-{
-    switch (k) {
-    case write_kind::create: return "create";
-    case write_kind::update: return "update";
-    case write_kind::remove: return "delete";
-    }
-    return "?";
-}
 
 } // namespace
 
@@ -148,7 +139,7 @@ asio::awaitable<bool> engine::push_once(side target)
         if (n > limit) {
             guard = fmt::format("{} {}s pending for {}, more than sync.max_changes_per_cycle ({}); held until an "
                                 "operator raises the limit or the cause is fixed",
-                                n, kind_name(kind), to_string(target), limit);
+                                n, to_string(kind), to_string(target), limit);
             held |= 1u << static_cast<unsigned>(kind);
         }
     }
@@ -220,10 +211,10 @@ asio::awaitable<bool> engine::push_once(side target)
             for (const auto& [k, v] : row->fields)
                 names.push_back(k);
             if (dry)
-                log_->info("dry run: would {} {} record for link {} ({})", kind_name(op.kind), to_string(target),
+                log_->info("dry run: would {} {} record for link {} ({})", to_string(op.kind), to_string(target),
                            row->link_id, fmt::join(names, ", "));
             else
-                log_->debug("link {}: {} {} record {} for {} (attempt {}): {}", row->link_id, kind_name(op.kind),
+                log_->debug("link {}: {} {} record {} for {} (attempt {}): {}", row->link_id, to_string(op.kind),
                             to_string(target), op.target_id, op.peer_id, row->attempts + 1, fmt::join(names, ","));
         }
     if (dry)

@@ -263,7 +263,7 @@ outcome<void> engine::retry_dead_letter(std::int64_t dead_letter_id)
     }
     tx.commit();
     log_->info("link {}: dead letter {} ({} to {}) retried by an operator", d->link_id, dead_letter_id,
-               d->kind == write_kind::create ? "create" : d->kind == write_kind::update ? "update" : "delete",
+               to_string(d->kind),
                to_string(d->target));
     reconcile_wakeup_->notify();
     return {};
@@ -304,9 +304,8 @@ std::string engine::describe_write(write_kind k, side target, const field_map& f
     std::vector<std::string_view> names;
     for (const auto& [name, value] : fields)
         names.push_back(name);
-    const char* kind = k == write_kind::create ? "create" : k == write_kind::update ? "update" : "delete";
-    return names.empty() ? fmt::format("{} in {}", kind, to_string(target))
-                         : fmt::format("{} in {}: {}", kind, to_string(target), fmt::join(names, ", "));
+    return names.empty() ? fmt::format("{} in {}", to_string(k), to_string(target))
+                         : fmt::format("{} in {}: {}", to_string(k), to_string(target), fmt::join(names, ", "));
 }
 
 } // namespace crmsync

@@ -79,7 +79,7 @@ json::object dead_letter_json(const dead_letter_row& d)
     return {{"id", d.id},
             {"link", d.link_id},
             {"target", to_string(d.target)},
-            {"kind", d.kind == write_kind::create ? "create" : d.kind == write_kind::update ? "update" : "delete"},
+            {"kind", to_string(d.kind)},
             {"fields", std::move(fields)},
             {"error", d.error},
             {"attempts", d.attempts},

@@ -25,15 +25,6 @@ template <class T> json::value or_null(const std::optional<T>& v)
     return v ? json::value(*v) : json::value(nullptr);
 }
 
-std::string_view kind_name(write_kind k)
-{
-    switch (k) {
-    case write_kind::create: return "create";
-    case write_kind::update: return "update";
-    case write_kind::remove: return "delete";
-    }
-    return "?";
-}
 
 // Progress of one side's initial scan in this run.
 struct scan_progress {
@@ -210,7 +201,7 @@ json::object queues_json(state_store& store, const store_counts& c)
     for (side s : {side::shopify, side::crm}) {
         json::object by_kind;
         for (auto k : {write_kind::create, write_kind::update, write_kind::remove})
-            by_kind[kind_name(k)] = store.pending_count(s, k);
+            by_kind[to_string(k)] = store.pending_count(s, k);
         outbox[to_string(s)] = std::move(by_kind);
     }
     return json::object{{"outbox", std::move(outbox)}, {"dirty", c.dirty}};
@@ -237,7 +228,7 @@ json::array recent_dead_letters_json(state_store& store)
         out.push_back(json::object{{"id", d.id},
                                    {"link", d.link_id},
                                    {"target", to_string(d.target)},
-                                   {"kind", kind_name(d.kind)},
+                                   {"kind", to_string(d.kind)},
                                    {"attempts", d.attempts},
                                    {"at", format_iso8601(d.created_at_ms)}});
     return out;

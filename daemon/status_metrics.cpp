@@ -12,15 +12,6 @@ namespace {
 
 constexpr std::array sides{side::shopify, side::crm};
 
-std::string_view kind_label(write_kind k)
-{
-    switch (k) {
-    case write_kind::create: return "create";
-    case write_kind::update: return "update";
-    case write_kind::remove: return "delete";
-    }
-    return "?";
-}
 
 void store_metrics(exposition& m, state_store& store)
 {
@@ -33,7 +24,7 @@ void store_metrics(exposition& m, state_store& store)
     m.family("crmsync_outbox_pending", "gauge", "Writes waiting in the outbox, by target side and kind.");
     for (side s : sides)
         for (auto k : {write_kind::create, write_kind::update, write_kind::remove})
-            m.sample("crmsync_outbox_pending", {{"side", to_string(s)}, {"kind", kind_label(k)}},
+            m.sample("crmsync_outbox_pending", {{"side", to_string(s)}, {"kind", to_string(k)}},
                      static_cast<double>(store.pending_count(s, k)));
     gauge("crmsync_links_dirty", "Links waiting for the reconciler.", c.dirty);
     gauge("crmsync_conflicts_open", "Conflicts waiting for an operator.", c.conflicts);
@@ -61,7 +52,7 @@ void engine_metrics(exposition& m, const engine& e, std::int64_t now_ms)
     m.family("crmsync_records_written_total", "counter", "Records written to each side, by kind.");
     for (side s : sides)
         for (auto k : {write_kind::create, write_kind::update, write_kind::remove})
-            m.sample("crmsync_records_written_total", {{"side", to_string(s)}, {"kind", kind_label(k)}},
+            m.sample("crmsync_records_written_total", {{"side", to_string(s)}, {"kind", to_string(k)}},
                      static_cast<double>(e.status(s).writes_by_kind[static_cast<std::size_t>(k)]));
     m.family("crmsync_writes_total", "counter", "Write attempts to each side by outcome.");
     for (side s : sides) {
