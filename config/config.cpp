@@ -146,8 +146,10 @@ config_result parse_config(std::string_view yaml, std::string_view source_name, 
         const bool b_other = b.file != source_name;
         return std::tie(a_other, a.line, a.column) < std::tie(b_other, b.line, b.column);
     });
-    if (result.errors.empty())
+    if (result.errors.empty()) {
         result.value = std::move(parsed);
+        result.value->text = std::string(yaml);
+    }
     return result;
 }
 

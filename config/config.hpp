@@ -40,6 +40,7 @@ struct crm_config {
 
 struct config {
     std::string source; // file path, or the name given to parse_config
+    std::string text;   // the YAML as parsed (a reload compares it with the new file's)
     state_config state;
     http_config http;
     log_config log;

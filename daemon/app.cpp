@@ -23,8 +23,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <spdlog/spdlog.h>
 
 namespace crmsync {
@@ -105,9 +103,7 @@ struct daemon_app {
     int exit_code = exit_code::ok;
     bool stopping = false;
 
-    std::string started_text; // the configuration file as it was at start (what restart-only keys run with)
-
-    daemon_app(const config& c, bool dry) : cfg(c), dry_run(dry), started_text(read_text(c.source).value_or("")) {}
+    daemon_app(const config& c, bool dry) : cfg(c), dry_run(dry) {}
 
     void shutdown(int code, std::string_view why)
     {
@@ -179,8 +175,7 @@ struct daemon_app {
     {
         notifier.reloading();
         auto loaded = load_config(cfg.source);
-        auto text = read_text(cfg.source);
-        if (!loaded.value || !text) {
+        if (!loaded.value) {
             for (const auto& e : loaded.errors)
                 log->error("reload: {}", e.to_string());
             log->error("reload: {} has {} error(s); the running configuration stays", cfg.source,
@@ -192,7 +187,8 @@ struct daemon_app {
             if (eng)
                 eng->apply_live_settings(engine_settings_for(next, dry_run));
             facts.config_reload_ok = true;
-            auto waiting = restart_required_sections(started_text, *text);
+            // Against the text the daemon started with: that is what the restart-only keys still run with.
+            auto waiting = restart_required_sections(cfg.text, next.text);
             if (waiting.empty())
                 log->info("reload: {} applied", cfg.source);
             else
@@ -205,16 +201,6 @@ struct daemon_app {
             notifier.ready(said); // ends RELOADING=1
         else
             notifier.status(said);
-    }
-
-    static std::optional<std::string> read_text(const std::string& path)
-    {
-        std::ifstream in(path, std::ios::binary);
-        if (!in)
-            return std::nullopt;
-        std::ostringstream s;
-        s << in.rdbuf();
-        return s.str();
     }
 
     asio::awaitable<void> signals()
