@@ -95,7 +95,8 @@ parse_result parse_command_line(const std::vector<std::string>& args)
         cmd.kind = command_kind::check_config;
     else if (verb == "plan")
         cmd.kind = command_kind::plan;
-    else if (verb == "conflicts" || verb == "dead-letters") {
+    std::size_t first = 1; // the first option
+    if (verb == "conflicts" || verb == "dead-letters") {
         cmd.kind = verb == "conflicts" ? command_kind::conflicts : command_kind::dead_letters;
         const std::vector<std::string> actions = verb == "conflicts"
                                                      ? std::vector<std::string>{"list", "show", "resolve"}
@@ -103,7 +104,7 @@ parse_result parse_command_line(const std::vector<std::string>& args)
         if (args.size() < 2 || std::find(actions.begin(), actions.end(), args[1]) == actions.end())
             return {std::nullopt, fmt::format("{} needs one of: {}", verb, fmt::join(actions, ", "))};
         cmd.action = args[1];
-        std::size_t next = 2;
+        first = 2;
         if (cmd.action != "list") {
             std::int64_t id = 0;
             const std::string idtext = args.size() > 2 ? args[2] : "";
@@ -111,99 +112,30 @@ parse_result parse_command_line(const std::vector<std::string>& args)
             if (idtext.empty() || ec != std::errc{} || p != idtext.data() + idtext.size() || id <= 0)
                 return {std::nullopt, fmt::format("{} {} needs an id", verb, cmd.action)};
             cmd.id = id;
-            next = 3;
+            first = 3;
         }
-        for (std::size_t i = next; i < args.size(); ++i) {
-            const std::string& a = args[i];
-            if (is_option(a, "--url")) {
-                auto v = option_value(args, i);
-                if (!v || v->empty())
-                    return {std::nullopt, "--url needs a URL"};
-                cmd.url = *v;
-            } else if (is_option(a, "--take")) {
-                auto v = option_value(args, i);
-                if (!v || (*v != "shopify" && *v != "crm"))
-                    return {std::nullopt, "--take needs shopify or crm"};
-                cmd.take = *v;
-            } else if (a == "--json") {
-                cmd.json = true;
-            } else if (a == "--all" && cmd.action == "list" && cmd.kind == command_kind::conflicts) {
-                cmd.all = true;
-            } else {
-                return {std::nullopt, fmt::format("unknown option '{}' for {} {}", a, verb, cmd.action)};
-            }
-        }
-        if (cmd.action == "resolve" && cmd.take.empty())
-            return {std::nullopt, "conflicts resolve needs --take shopify|crm"};
-        if (cmd.url.empty())
-            cmd.url = "http://127.0.0.1:8787";
-        return {cmd, {}};
     } else if (verb == "audit") {
         cmd.kind = command_kind::audit;
-        for (std::size_t i = 1; i < args.size(); ++i) {
-            const std::string& a = args[i];
-            bool matched = false;
-            for (std::string_view key : {"link", "shopify", "crm"}) {
-                const std::string opt = "--" + std::string(key);
-                if (is_option(a, opt)) {
-                    auto v = option_value(args, i);
-                    if (!v || v->empty() || !cmd.side_name.empty())
-                        return {std::nullopt, "audit needs one of --link ID, --shopify ID, --crm ID"};
-                    cmd.side_name = key;
-                    cmd.who = *v;
-                    matched = true;
-                }
-            }
-            if (matched)
-                continue;
-            if (is_option(a, "--url")) {
-                auto v = option_value(args, i);
-                if (!v || v->empty())
-                    return {std::nullopt, "--url needs a URL"};
-                cmd.url = *v;
-            } else if (a == "--json") {
-                cmd.json = true;
-            } else {
-                return {std::nullopt, fmt::format("unknown option '{}' for audit", a)};
-            }
-        }
-        if (cmd.side_name.empty())
-            return {std::nullopt, "audit needs one of --link ID, --shopify ID, --crm ID"};
-        if (cmd.url.empty())
-            cmd.url = "http://127.0.0.1:8787";
-        return {cmd, {}};
     } else if (verb == "resync") {
         cmd.kind = command_kind::resync;
-        for (std::size_t i = 1; i < args.size(); ++i) {
-            const std::string& a = args[i];
-            if (a == "--full") {
-                cmd.full = true;
-            } else if (is_option(a, "--side")) {
-                auto v = option_value(args, i);
-                if (!v || (*v != "shopify" && *v != "crm"))
-                    return {std::nullopt, "--side needs shopify or crm"};
-                cmd.side_name = *v;
-            } else if (is_option(a, "--url")) {
-                auto v = option_value(args, i);
-                if (!v || v->empty())
-                    return {std::nullopt, "--url needs a URL"};
-                cmd.url = *v;
-            } else {
-                return {std::nullopt, fmt::format("unknown option '{}' for resync", a)};
-            }
-        }
-        if (cmd.url.empty())
-            cmd.url = "http://127.0.0.1:8787";
-        return {cmd, {}};
-    } else if (verb == "status")
+    } else if (verb == "status") {
         cmd.kind = command_kind::status;
-    else
+    } else if (cmd.kind != command_kind::run && cmd.kind != command_kind::check_config &&
+               cmd.kind != command_kind::plan) {
         return {std::nullopt, fmt::format("unknown command '{}'", verb)};
+    }
 
-    for (std::size_t i = 1; i < args.size(); ++i) {
+    // Commands that talk to a running daemon (over HTTP) rather than read a configuration.
+    const bool client = cmd.kind == command_kind::status || cmd.kind == command_kind::conflicts ||
+                        cmd.kind == command_kind::dead_letters || cmd.kind == command_kind::audit ||
+                        cmd.kind == command_kind::resync;
+    const std::string_view audit_keys[] = {"link", "shopify", "crm"};
+    for (std::size_t i = first; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto is = [&](std::string_view opt) { return is_option(a, opt); };
-        if ((is("--config") || a == "-c") && cmd.kind != command_kind::status) {
+        auto audit_key = std::find_if(std::begin(audit_keys), std::end(audit_keys),
+                                      [&](std::string_view k) { return is("--" + std::string(k)); });
+        if ((is("--config") || a == "-c") && !client) {
             auto v = option_value(args, i);
             if (!v || v->empty())
                 return {std::nullopt, "--config needs a file"};
@@ -212,13 +144,33 @@ parse_result parse_command_line(const std::vector<std::string>& args)
             cmd.dry_run = true;
         } else if (a == "--online" && cmd.kind == command_kind::check_config) {
             cmd.online = true;
-        } else if (is("--url") && cmd.kind == command_kind::status) {
+        } else if (is("--url") && client) {
             auto v = option_value(args, i);
             if (!v || v->empty())
                 return {std::nullopt, "--url needs a URL"};
             cmd.url = *v;
-        } else if (a == "--json" && cmd.kind == command_kind::status) {
+        } else if (a == "--json" && client && cmd.kind != command_kind::resync) {
             cmd.json = true;
+        } else if (is("--take") && cmd.kind == command_kind::conflicts) {
+            auto v = option_value(args, i);
+            if (!v || (*v != "shopify" && *v != "crm"))
+                return {std::nullopt, "--take needs shopify or crm"};
+            cmd.take = *v;
+        } else if (a == "--all" && cmd.kind == command_kind::conflicts && cmd.action == "list") {
+            cmd.all = true;
+        } else if (a == "--full" && cmd.kind == command_kind::resync) {
+            cmd.full = true;
+        } else if (is("--side") && cmd.kind == command_kind::resync) {
+            auto v = option_value(args, i);
+            if (!v || (*v != "shopify" && *v != "crm"))
+                return {std::nullopt, "--side needs shopify or crm"};
+            cmd.side_name = *v;
+        } else if (audit_key != std::end(audit_keys) && cmd.kind == command_kind::audit) {
+            auto v = option_value(args, i);
+            if (!v || v->empty() || !cmd.side_name.empty())
+                return {std::nullopt, "audit needs one of --link ID, --shopify ID, --crm ID"};
+            cmd.side_name = *audit_key;
+            cmd.who = *v;
         } else if (a == "--help" || a == "-h") {
             cmd.kind = command_kind::help;
             return {cmd, {}};
@@ -226,9 +178,13 @@ parse_result parse_command_line(const std::vector<std::string>& args)
             return {std::nullopt, fmt::format("unknown option '{}' for {}", a, verb)};
         }
     }
-    if (cmd.kind != command_kind::status && cmd.config_path.empty())
+    if (!client && cmd.config_path.empty())
         return {std::nullopt, fmt::format("{} needs --config FILE", verb)};
-    if (cmd.kind == command_kind::status && cmd.url.empty())
+    if (cmd.kind == command_kind::conflicts && cmd.action == "resolve" && cmd.take.empty())
+        return {std::nullopt, "conflicts resolve needs --take shopify|crm"};
+    if (cmd.kind == command_kind::audit && cmd.side_name.empty())
+        return {std::nullopt, "audit needs one of --link ID, --shopify ID, --crm ID"};
+    if (client && cmd.url.empty())
         cmd.url = "http://127.0.0.1:8787";
     return {cmd, {}};
 }
