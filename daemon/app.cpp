@@ -20,6 +20,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <filesystem>
@@ -142,6 +143,39 @@ struct daemon_app {
         notifier.ready(fmt::format("syncing ({})", to_string(cfg.sync.direction)));
         log->info("ready: status at http://{}:{}/status", cfg.http.host, server->port());
         co_await eng->run();
+    }
+
+    // STATUS= lines for `systemctl status`: the first-sync progress, then what is linked and waiting; sent
+    // every 5 s when they change. Built from /status, so both say the same.
+    asio::awaitable<void> status_lines()
+    {
+        if (!notifier.enabled())
+            co_return;
+        asio::steady_timer t(ioc);
+        std::string last;
+        for (;;) {
+            t.expires_after(std::chrono::seconds{5});
+            co_await t.async_wait(asio::use_awaitable);
+            if (!facts.ready || stopping)
+                continue;
+            const auto s = status_json(facts, system_clock(), true);
+            auto num = [&](const boost::json::object& o, std::string_view k) {
+                const auto* v = o.if_contains(k);
+                return v && v->is_number() ? boost::json::serialize(*v) : std::string("?");
+            };
+            std::string line;
+            const auto* p = s.if_contains("initial_sync");
+            if (p && p->is_object() && p->as_object().contains("complete") && !p->as_object().at("complete").as_bool())
+                line = fmt::format("first sync: {} of {} records scanned, {} writes pending", num(p->as_object(), "scanned"),
+                                   num(p->as_object(), "total"), num(s, "pending"));
+            else
+                line = fmt::format("{}: {} linked, {} writes pending, {} conflicts, {} dead letters",
+                                   boost::json::value_to<std::string>(s.at("state")), num(s, "links"), num(s, "pending"),
+                                   num(s, "conflicts"), num(s, "dead_letters"));
+            if (line != last)
+                notifier.status(line);
+            last = std::move(line);
+        }
     }
 
     asio::awaitable<void> watchdog()
@@ -295,6 +329,7 @@ int run_daemon(const config& cfg, bool dry_run)
     };
     asio::co_spawn(app.ioc, app.signals(), on_done("signal handler"));
     asio::co_spawn(app.ioc, app.watchdog(), on_done("watchdog"));
+    asio::co_spawn(app.ioc, app.status_lines(), on_done("status lines"));
     asio::co_spawn(app.ioc, app.start_sync(),
                    asio::bind_cancellation_slot(app.engine_cancel.slot(), [&app, done = on_done("sync engine")](
                                                                               std::exception_ptr e) {

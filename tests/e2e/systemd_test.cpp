@@ -64,16 +64,22 @@ private:
 
 } // namespace
 
-TEST_CASE("READY=1 once syncing, STOPPING=1 on SIGTERM, then a clean exit")
+TEST_CASE("READY=1 once syncing, STATUS= progress, WATCHDOG=1, RELOADING=1 on SIGHUP, STOPPING=1 on SIGTERM")
 {
     test::daemon_fixture fx;
     fx.sandbox().seed_people(20, 0, 0, 1);
     notify_socket sock(fx.dir().file("notify.sock"));
     auto config = fx.write_config();
     test::child_process daemon({test::binary_path("crmsyncd"), "run", "--config", config}, fx.dir().file("notify-run.log"),
-                               {{"NOTIFY_SOCKET", fx.dir().file("notify.sock")}});
+                               {{"NOTIFY_SOCKET", fx.dir().file("notify.sock")}, {"WATCHDOG_USEC", "2000000"}});
     REQUIRE_MESSAGE(sock.wait_for("READY=1", 20s), daemon.output());
     CHECK(sock.received().back().find("STATUS=") != std::string::npos);
+    CHECK(sock.wait_for("WATCHDOG=1", 5s));
+    CHECK_MESSAGE(sock.wait_for("STATUS=running: 20 linked, 0 writes pending, 0 conflicts, 0 dead letters", 20s),
+                  daemon.output());
+    daemon.signal(SIGHUP);
+    CHECK(sock.wait_for("RELOADING=1", 10s));
+    CHECK(sock.wait_for("READY=1\nSTATUS=configuration reloaded", 10s));
     daemon.signal(SIGTERM);
     CHECK(sock.wait_for("STOPPING=1", 10s));
     CHECK(daemon.wait(20s) == 0);
