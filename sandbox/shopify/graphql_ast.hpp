@@ -17,14 +17,24 @@ struct source_location {
 };
 
 // A literal or variable reference as written in the document.
+struct gql_field;
+
 struct gql_value {
     enum class kind { variable, int_value, float_value, string_value, boolean_value, null_value, enum_value, list, object };
     kind k = kind::null_value;
     std::string text; // variable name, number literal, decoded string, enum name
     bool boolean = false;
     std::vector<gql_value> items;                              // list
-    std::vector<std::pair<std::string, gql_value>> fields;     // object, in written order
+    std::vector<gql_field> fields;                             // object, in written order
     source_location loc;
+};
+
+// An object value's member. Not a std::pair: clang cannot instantiate a pair of the still incomplete
+// gql_value inside its own definition; first/second keep the pair's spelling (structured bindings too).
+struct gql_field {
+    gql_field(std::string name, gql_value value) : first(std::move(name)), second(std::move(value)) {}
+    std::string first;
+    gql_value second;
 };
 
 // Named type, list or non-null wrapper: "[ID!]!" is {item={named=ID, non_null}, non_null}.

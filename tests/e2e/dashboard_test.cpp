@@ -210,7 +210,9 @@ TEST_CASE("dashboard: headless Chromium shows state, progress, queues, budgets a
             CHECK(text_of(dom, fmt::format("queue-{}-{}", side, kind)) == "0");
     // Budgets as gauges: the capacity is fixed; what is available moves with every request.
     for (const auto* side : {"shopify", "crm"})
-        for (const auto& [name, b] : test::json_obj(status, side).at("budget").as_object()) {
+        for (const auto& budget : test::json_obj(status, side).at("budget").as_object()) {
+            const std::string name(budget.key()); // captured by REQUIRE_MESSAGE: not a structured binding
+            const auto& b = budget.value();
             auto shown = text_of(dom, fmt::format("budget-{}-{}", side, std::string(name)));
             REQUIRE_MESSAGE(shown.has_value(), name);
             auto capacity = static_cast<long>(std::lround(b.as_object().at("capacity").to_number<double>()));

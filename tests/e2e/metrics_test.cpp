@@ -91,7 +91,9 @@ TEST_CASE("metrics: a scrape after a first sync with faults is strictly valid an
         {"crmsync_cursor_lag_seconds", "gauge"},
         {"crmsync_webhooks_total", "counter"},
     };
-    for (const auto& [name, type] : families) {
+    for (const auto& family : families) {
+        const auto& name = family.first; // captured: not a structured binding (clang 14)
+        const auto& type = family.second;
         CAPTURE(name);
         REQUIRE(m.families.contains(name));
         CHECK(m.families.at(name).type == type);

@@ -38,7 +38,7 @@ struct rig {
     {
         eng.reset();
         store.reset();
-        store = std::move(*state_store::open(dir.file("s.db"), {.durable = false}));
+        store = *state_store::open(dir.file("s.db"), {.durable = false});
         engine_settings es;
         es.sync = {.direction = sync_direction::two_way, .create_in_shopify = true, .deletes = delete_policy::propagate,
                    .max_changes_per_cycle = max_changes, .fields = fields()};

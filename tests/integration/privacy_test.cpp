@@ -59,8 +59,8 @@ redaction_run redact_one(bool opt_in)
     auto after = h.store().link(link->id);
     REQUIRE(after.has_value());
     CHECK(after->shopify_id.empty()); // the link no longer names the customer
-    for (const auto& [k, v] : after->base)
-        CHECK_MESSAGE(v.empty(), "base value kept for " << k);
+    for (const auto& kv : after->base)
+        CHECK_MESSAGE(kv.second.empty(), "base value kept for " << kv.first);
     r.links_with_crm = after->crm_id.empty() ? 0 : 1;
     h.stop();
     return r;

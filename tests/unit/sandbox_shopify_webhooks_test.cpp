@@ -216,7 +216,8 @@ TEST_CASE("fixture replay: apiVersion, metafields and $app namespaces")
                             std::pair{"update", "WebhookSubscriptionMetafieldsUpdate"},
                             std::pair{"detailAfterUpdate", "WebhookSubscriptionMetafieldsDetail"},
                             std::pair{"listAfterUpdate", "WebhookSubscriptionMetafieldsList"}}) {
-        INFO(step);
+        const char* const this_step = step; // INFO captures it: not a structured binding (clang 14)
+        INFO(this_step);
         replay_options mo;
         mo.operation = op;
         replay(em, mf, ml.at(step), ids, mo);

@@ -189,7 +189,9 @@ TEST_CASE("fixture replay: address mutations naming a missing customer")
                                                   {"delete", load_text("documents/customer-address-delete.graphql")},
                                                   {"defaultAddress", load_text("documents/customer-update-default-address.graphql")}};
     for (const char* group : {"missingCustomerUnknownAddress", "missingCustomerForeignAddress"})
-        for (const auto& [key, doc] : docs) {
+        for (const auto& entry : docs) {
+            const auto& key = entry.first; // captured below: not a structured binding (clang 14)
+            const auto& doc = entry.second;
             CAPTURE(group);
             CAPTURE(key);
             const json::value& call = fx.at(group).at(key);
