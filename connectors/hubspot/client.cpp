@@ -133,6 +133,7 @@ boost::asio::awaitable<outcome<api_response>> client::call(std::string method, s
     http_request req;
     req.method = std::move(method);
     req.url = base_ + path;
+    req.timeout = settings_.request_timeout;
     req.headers.add("Authorization", "Bearer " + settings_.access_token);
     req.headers.add("Accept", "application/json");
     if (!body.empty()) {

@@ -105,6 +105,8 @@ settings parse_settings(config_section& s)
     }
     if (auto d = s.get_duration("poll_interval", 1s, 24h))
         out.poll_interval = *d;
+    if (auto d = s.get_duration("request_timeout", 1s, 10min))
+        out.request_timeout = *d;
     return out;
 }
 

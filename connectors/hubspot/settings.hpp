@@ -17,6 +17,7 @@ struct settings {
     std::string access_token;
     tier tier_hint = tier::starter;      // initial pacing guess; X-HubSpot-RateLimit-* headers win
     std::chrono::milliseconds poll_interval{30'000};
+    std::chrono::milliseconds request_timeout{30'000}; // one API exchange, connect included
 };
 
 // Reads and validates the section (every key but `type`); problems are recorded on `s`.

@@ -64,6 +64,7 @@ boost::asio::awaitable<outcome<graphql_result>> client::execute(std::string_view
         req.headers.add("Content-Type", "application/json");
         req.headers.add("Accept", "application/json");
         req.body = payload;
+        req.timeout = settings_.request_timeout;
         const auto sent = steady::now();
         auto r = co_await http_.send(std::move(req));
         const auto took = steady::now() - sent;
@@ -99,6 +100,7 @@ boost::asio::awaitable<outcome<std::string>> client::access_token()
     http_request req;
     req.method = "POST";
     req.url = oauth_url_;
+    req.timeout = settings_.request_timeout;
     req.headers.add("Content-Type", "application/x-www-form-urlencoded");
     req.headers.add("Accept", "application/json");
     req.body = "grant_type=client_credentials&client_id=" + url_encode(settings_.client_id) +

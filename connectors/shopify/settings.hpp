@@ -26,6 +26,7 @@ struct settings {
     std::string client_secret;        // also the webhook HMAC key
     plan plan_hint = plan::standard;  // initial pacing guess; throttleStatus wins
     std::chrono::milliseconds poll_interval{30'000};
+    std::chrono::milliseconds request_timeout{30'000}; // one API exchange, connect included
     webhook_settings webhooks;
 };
 
