@@ -18,6 +18,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <array>
+#include <map>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -179,6 +180,10 @@ private:
     state_store::observed observe(side s, const record& rec, std::int64_t now);
     void absorb_merge(side s, const std::string& survivor, const std::string& absorbed, std::int64_t now);
     boost::asio::awaitable<void> pusher(side target);
+    // The states of the target connector's budgets; after a push that was not a full batch, how long to
+    // gather changes before the next one, so that the budget left lasts until it has refilled.
+    std::vector<budget_state> budgets_of(side target) const;
+    std::chrono::milliseconds push_pace(side target, const std::vector<budget_state>& before) const;
     boost::asio::awaitable<void> sweeper(side s);
     boost::asio::awaitable<void> inbox_processor();
     void erase_personal_data(side s, const std::string& id, std::int64_t now);
@@ -204,6 +209,9 @@ private:
     std::array<side_status, 2> status_;
     std::array<std::unique_ptr<wakeup>, 2> poll_wakeup_;
     std::array<std::unique_ptr<wakeup>, 2> push_wakeup_;
+    std::array<std::size_t, 2> last_push_ops_{}; // writes in each side's latest push
+    // The retry delay drawn in the current push, by (attempts, Retry-After ms).
+    std::map<std::pair<int, std::int64_t>, std::chrono::milliseconds> retry_delays_;
     std::array<std::unique_ptr<wakeup>, 2> sweep_wakeup_;
     std::unique_ptr<wakeup> reconcile_wakeup_;
     std::unique_ptr<wakeup> inbox_wakeup_;

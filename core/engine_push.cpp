@@ -9,6 +9,7 @@
 #include "core/redact.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -31,8 +32,18 @@ asio::awaitable<void> engine::pusher(side target)
     for (;;) {
         ++heartbeat_;
         co_await throw_if_cancelled();
+        const auto before = budgets_of(target);
         if (co_await push_once(target)) {
-            co_await asio::post(ex_, asio::use_awaitable);
+            if (auto pace = push_pace(target, before); pace.count() > 0) {
+                // Changes trickling in (a batch that was not full): wait a little before the next push, so
+                // that what arrives meanwhile goes out together. Sending each change alone as it comes
+                // would spend a rolling window in a burst, then stall everyone until it rolls over (seconds
+                // of latency at 10 changes/s); paced, the budget lasts and batches grow instead.
+                asio::steady_timer gather(ex_, pace);
+                co_await gather.async_wait(asio::use_awaitable);
+            } else {
+                co_await asio::post(ex_, asio::use_awaitable);
+            }
             continue;
         }
         std::chrono::milliseconds wait{60'000};
@@ -45,6 +56,34 @@ asio::awaitable<void> engine::pusher(side target)
             wait = std::chrono::milliseconds{60'000};
         co_await push_wakeup_[i]->wait_for(std::max(wait, std::chrono::milliseconds{1}));
     }
+}
+
+std::vector<budget_state> engine::budgets_of(side target) const
+{
+    std::vector<budget_state> out;
+    for (const auto* gate : side_connector(target).gates())
+        out.push_back(gate->state());
+    return out;
+}
+
+std::chrono::milliseconds engine::push_pace(side target, const std::vector<budget_state>& before) const
+{
+    // A full batch gains nothing by waiting (a backlog, the first sync): the gates pace it.
+    if (last_push_ops_[static_cast<std::size_t>(target)] >= side_connector(target).max_batch())
+        return {};
+    // Spend what is left at the pace that makes it last until the budget has refilled completely: the push
+    // just made may come again after spent × (refill time / available).
+    const auto after = budgets_of(target);
+    double wait_s = 0;
+    for (std::size_t i = 0; i < std::min(before.size(), after.size()); ++i) {
+        const auto& a = after[i];
+        const double spent = before[i].available - a.available;
+        if (a.capacity <= 0 || a.per_second <= 0 || spent <= 0)
+            continue;
+        const double refill_s = a.capacity / a.per_second;
+        wait_s = std::max(wait_s, spent * refill_s / std::max(a.available, spent));
+    }
+    return std::chrono::milliseconds{static_cast<std::int64_t>(std::min(wait_s, 2.0) * 1000)};
 }
 
 asio::awaitable<std::vector<outbox_row>> engine::verify_targets(side target, std::vector<outbox_row> rows)
@@ -95,9 +134,12 @@ std::optional<write_op> engine::make_op(side target, const outbox_row& row)
     op.op_id = row.id;
     op.target_id = link->id_on(target);
     op.peer_id = link->id_on(other(target));
+    // Not row.kind: a create queued while the record did not exist becomes an update once it does (the
+    // create went out and a newer version of the row was queued meanwhile, e.g. an edit seen during the
+    // first sync). Sent as a create again it would be refused as a duplicate, again and again.
     op.kind = row.kind == write_kind::remove ? write_kind::remove
               : op.target_id.empty()        ? write_kind::create
-                                            : row.kind;
+                                            : write_kind::update;
     if (op.kind == write_kind::remove && op.target_id.empty()) {
         store_.complete(row.id, row.version); // nothing left to remove
         return std::nullopt;
@@ -228,10 +270,12 @@ asio::awaitable<bool> engine::push_once(side target)
                 store_.mark_sent(op.op_id);
         tx.commit();
     }
+    last_push_ops_[static_cast<std::size_t>(target)] = ops.size();
     auto results = co_await conn.apply(ops);
     ++heartbeat_;
     const auto now = now_ms();
     std::set<std::int64_t> settled;
+    retry_delays_.clear();
     {
         auto tx = store_.begin();
         for (const auto& r : results) {
@@ -299,7 +343,7 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
     if (!r.error) {
         const auto kind = row.kind == write_kind::remove ? write_kind::remove
                           : current_id.empty()          ? write_kind::create
-                                                        : row.kind;
+                                                        : write_kind::update;
         ++st.writes_ok;
         ++st.writes_by_kind[static_cast<std::size_t>(kind)];
         if (kind == write_kind::remove) {
@@ -385,7 +429,12 @@ void engine::settle(const outbox_row& row, const write_result& r, side target, s
         return;
     }
     ++st.writes_retried;
-    auto delay = settings_.retry.backoff(attempts, f.retry_after, rng_);
+    // One jittered delay per push for the rows that failed alike (a batch refused whole by a 503), so that
+    // they come due together and go out as one batch again rather than one request each.
+    auto [it, fresh] = retry_delays_.try_emplace({attempts, f.retry_after.count()});
+    if (fresh)
+        it->second = settings_.retry.backoff(attempts, f.retry_after, rng_);
+    const auto delay = it->second;
     store_.reschedule(row.id, attempts, now + delay.count(), f.message);
 }
 

@@ -77,7 +77,7 @@ asio::awaitable<bool> engine::sweep_once(side s)
     std::vector<std::string> ids;
     for (const auto& [link, id] : missing)
         ids.push_back(id);
-    std::size_t gone = 0;
+    std::size_t gone = 0, changed = 0;
     for (std::size_t at = 0; at < ids.size(); at += conn.max_batch()) {
         std::span<const std::string> chunk(ids.data() + at, std::min(conn.max_batch(), ids.size() - at));
         auto fresh = co_await conn.fetch_by_ids(chunk, priority::backfill);
@@ -88,14 +88,18 @@ asio::awaitable<bool> engine::sweep_once(side s)
         auto tx = store_.begin();
         const auto now = now_ms();
         for (const auto& rec : *fresh)
-            if (observe(s, rec, now).changed && rec.deleted)
-                ++gone;
+            if (observe(s, rec, now).changed) {
+                ++changed;
+                gone += rec.deleted;
+            }
         tx.commit();
     }
-    if (gone > 0) {
+    if (gone > 0)
         log_->info("{}: id reconciliation found {} deleted record{}", to_string(s), gone, gone == 1 ? "" : "s");
+    // Not only deletions: a record the listing missed (created after it started) may have changed since it
+    // was last written, and its link is dirty now; without a wake-up it would wait for the next pass.
+    if (changed > 0)
         reconcile_wakeup_->notify();
-    }
     ++st.sweeps;
     st.last_sweep_ok_ms = now_ms();
     co_return true;

@@ -71,7 +71,8 @@ void cost_bucket::observe(const budget_observation& o, steady_time now)
 
 budget_state cost_bucket::state(steady_time now) const
 {
-    return {std::max(0.0, available_at(now) - reserve()), capacity_ * max_share_, std::nullopt};
+    return {std::max(0.0, available_at(now) - reserve()), capacity_ * max_share_, restore_rate_ * max_share_,
+            std::nullopt};
 }
 
 window_budget::window_budget(double max, std::chrono::milliseconds interval, double max_share,
@@ -180,7 +181,8 @@ budget_state window_budget::state(steady_time now) const
     double ours = used(now, true);
     double all = used(now, false);
     double available = std::max(0.0, std::min(our_cap - ours, max_ - all));
-    return {available, our_cap, daily_remaining_};
+    return {available, our_cap, our_cap * 1000.0 / static_cast<double>(std::max<std::int64_t>(1, interval_.count())),
+            daily_remaining_};
 }
 
 } // namespace crmsync

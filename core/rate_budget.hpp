@@ -41,6 +41,7 @@ struct budget_observation {
 struct budget_state {
     double available = 0; // what the daemon may still spend now (after the reserve)
     double capacity = 0;  // what the daemon may spend at most (max_share of the API's capacity)
+    double per_second = 0; // what the daemon may spend per second, sustained (its share of the refill)
     std::optional<double> daily_remaining;
 };
 

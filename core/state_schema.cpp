@@ -125,6 +125,11 @@ CREATE INDEX audit_link ON audit(link_id, id);
 CREATE INDEX audit_at ON audit(at);
 ALTER TABLE outbox ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
 )sql",
+        // 4 -> 5: /status counts quarantined and ambiguous links on every request; without an index on
+        // state each count read the whole links table (bases included): O(people) pages per request.
+        R"sql(
+CREATE INDEX links_state ON links(state);
+)sql",
     };
     return migrations;
 }

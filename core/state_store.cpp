@@ -228,10 +228,12 @@ state_store::transaction::~transaction()
 void state_store::transaction::commit()
 {
     if (store_.commit_hook_)
-        store_.commit_hook_();
+        store_.commit_hook_(false);
     store_.db_->exec("COMMIT");
     open_ = false;
     store_.in_tx_ = false;
+    if (store_.commit_hook_)
+        store_.commit_hook_(true);
 }
 
 std::string state_store::integrity_check()

@@ -142,7 +142,7 @@ struct open_options {
 
 class state_store {
 public:
-    static constexpr int schema_version = 4;
+    static constexpr int schema_version = 5;
 
     static outcome<std::unique_ptr<state_store>> open(const std::string& path, open_options opts = {});
     // An in-memory scratch copy of the state file (empty when the file does not exist), for dry planning:
@@ -284,8 +284,9 @@ public:
     std::string integrity_check();
     const std::string& path() const { return path_; }
 
-    // Test hook: runs before every COMMIT; throwing from it makes the commit fail (fail-at-N tests).
-    void set_commit_hook(std::function<void()> hook) { commit_hook_ = std::move(hook); }
+    // Fault-injection hook: runs before every COMMIT (committed = false; throwing makes the commit fail, for
+    // the fail-at-N tests) and after it (committed = true; for the crash walk, which kills the process there).
+    void set_commit_hook(std::function<void(bool committed)> hook) { commit_hook_ = std::move(hook); }
 
 private:
     state_store(std::string path, std::unique_ptr<sqlite::connection> db, int lock_fd);
@@ -298,7 +299,7 @@ private:
     std::unique_ptr<sqlite::connection> db_;
     int lock_fd_ = -1;
     bool in_tx_ = false;
-    std::function<void()> commit_hook_;
+    std::function<void(bool)> commit_hook_;
 };
 
 // Compact JSON encoding of field maps as stored in the database.

@@ -23,6 +23,8 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <charconv>
+#include <csignal>
 #include <filesystem>
 #include <spdlog/spdlog.h>
 
@@ -252,6 +254,32 @@ struct daemon_app {
     }
 };
 
+// Fault injection for the end-to-end crash walk (tests/e2e/commit_walk_test.cpp, docs/operations.md):
+// CRMSYNC_KILL_AT_COMMIT=N makes the daemon SIGKILL itself just before its N-th commit to the state file,
+// "N:after" just after it. Nothing else reads it; unset, the hook is not installed.
+void install_kill_at_commit(state_store& store, const std::shared_ptr<spdlog::logger>& log)
+{
+    const char* spec = std::getenv("CRMSYNC_KILL_AT_COMMIT");
+    if (!spec || !*spec)
+        return;
+    const std::string_view s(spec);
+    const bool after = s.ends_with(":after");
+    long n = 0;
+    const auto digits = s.substr(0, after ? s.size() - 6 : s.size());
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || n < 1) {
+        log->warn("CRMSYNC_KILL_AT_COMMIT='{}' ignored: expected N or N:after, N >= 1", s);
+        return;
+    }
+    log->warn("fault injection: killing this process {} state commit {}", after ? "after" : "before", n);
+    store.set_commit_hook([n, after, seen = 0L](bool committed) mutable {
+        if (!committed)
+            ++seen;
+        if (seen == n && committed == after)
+            ::raise(SIGKILL);
+    });
+}
+
 } // namespace
 
 int run_daemon(const config& cfg, bool dry_run)
@@ -271,6 +299,7 @@ int run_daemon(const config& cfg, bool dry_run)
     }
     app.store = std::move(*store);
     app.facts.store = app.store.get();
+    install_kill_at_commit(*app.store, log);
 
     const auto* reg = find_crm_connector(cfg.crm.type);
     if (!reg) {

@@ -146,7 +146,7 @@ TEST_CASE("transactions commit atomically and roll back when dropped or when the
     } // dropped
     CHECK_FALSE(s->cursor(side::crm, "poll").has_value());
 
-    s->set_commit_hook([] { throw std::runtime_error("injected commit failure"); });
+    s->set_commit_hook([](bool committed) { if (!committed) throw std::runtime_error("injected commit failure"); });
     {
         auto tx = s->begin();
         s->observe(side::shopify, rec("1", 10, {{"email", "a@x.com"}}), 1);
