@@ -5,7 +5,9 @@
 //
 //   build/release/bench/bench_first_sync [--customers 20000] [--limits on|off] [--max-share 1.0]
 //                                        [--poll 5s] [--timeout 900] [--log-level info] [--print-log]
+//                                        [--restart]   (then: startup to READY on the synced state, RSS, /status)
 #include "tests/fakes/daemon_fixture.hpp"
+#include "tests/fakes/proc_stats.hpp"
 
 #include <fmt/format.h>
 
@@ -32,6 +34,7 @@ struct args {
     seconds timeout{900};
     std::string log_level = "info";
     bool print_log = false;
+    bool restart = false; // then restart on the synced state: time to READY, RSS and a /status request
 };
 
 args parse(int argc, char** argv)
@@ -56,42 +59,14 @@ args parse(int argc, char** argv)
             a.log_level = v();
         else if (k == "--print-log")
             a.print_log = true;
+        else if (k == "--restart")
+            a.restart = true;
         else if (k == "--timeout")
             a.timeout = seconds{std::stol(v())};
         else
             throw std::runtime_error("unknown option " + k);
     }
     return a;
-}
-
-// A field of /proc/PID/status in kB (VmHWM = peak resident set).
-long proc_status_kb(pid_t pid, const std::string& key)
-{
-    std::ifstream in(fmt::format("/proc/{}/status", pid));
-    std::string line;
-    while (std::getline(in, line))
-        if (line.starts_with(key + ":"))
-            return std::stol(line.substr(key.size() + 1));
-    return -1;
-}
-
-// User + system CPU seconds of a live process.
-double proc_cpu_seconds(pid_t pid)
-{
-    std::ifstream in(fmt::format("/proc/{}/stat", pid));
-    std::string all((std::istreambuf_iterator<char>(in)), {});
-    std::istringstream rest(all.substr(all.rfind(')') + 2));
-    std::string field;
-    long utime = 0, stime = 0;
-    for (int i = 3; rest >> field; ++i) {
-        if (i == 14)
-            utime = std::stol(field);
-        if (i == 15) {
-            stime = std::stol(field);
-            break;
-        }
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 } // namespace
@@ -121,8 +96,8 @@ try {
     bool done = false;
     for (const auto deadline = t0 + a.timeout; !done && steady_clock::now() < deadline;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
-        hwm_kb = std::max(hwm_kb, proc_status_kb(pid, "VmHWM"));
-        cpu = proc_cpu_seconds(pid);
+        hwm_kb = std::max(hwm_kb, test::proc_status_kb(pid, "VmHWM"));
+        cpu = test::proc_cpu_seconds(pid);
         if (auto s = fx.status())
             done = test::json_int(*s, "links") == static_cast<std::int64_t>(a.customers) &&
                    test::json_int(*s, "pending") == 0;
@@ -132,13 +107,35 @@ try {
         std::cerr << "first sync did not finish within " << a.timeout.count() << " s\n" << fx.log().substr(0, 20'000);
         return 1;
     }
-    hwm_kb = std::max(hwm_kb, proc_status_kb(pid, "VmHWM"));
-    cpu = proc_cpu_seconds(pid);
+    hwm_kb = std::max(hwm_kb, test::proc_status_kb(pid, "VmHWM"));
+    cpu = test::proc_cpu_seconds(pid);
     const auto shop = fx.sandbox().shopify().stats();
     const auto hub = fx.sandbox().hubspot().stats();
     fx.stop();
     if (a.print_log)
         std::cout << fx.log();
+    std::string restart_report;
+    if (a.restart) {
+        // Startup on the state just written: from exec to READY (the status endpoint answers ready), then
+        // a minute of the steady state (polls of both sides, nothing changed) and one /status request.
+        const auto r0 = steady_clock::now();
+        fx.start(config);
+        const bool ready = fx.wait_status([](const boost::json::object& s) { return s.at("ready").as_bool(); },
+                                          std::chrono::minutes{10});
+        const double to_ready = duration<double>(steady_clock::now() - r0).count();
+        const pid_t rpid = fx.process().pid();
+        std::this_thread::sleep_for(std::chrono::seconds{60});
+        const auto q0 = steady_clock::now();
+        auto st = fx.status();
+        const double status_ms = duration<double, std::milli>(steady_clock::now() - q0).count();
+        restart_report = fmt::format("  restart: READY after {:.2f} s{}; after a minute RSS {:.1f} MB (peak {:.1f} MB), "
+                                     "CPU {:.2f} s, one /status {:.1f} ms (links {})\n",
+                                     to_ready, ready ? "" : " (NOT READY)",
+                                     static_cast<double>(test::proc_status_kb(rpid, "VmRSS")) / 1024.0,
+                                     static_cast<double>(test::proc_status_kb(rpid, "VmHWM")) / 1024.0,
+                                     test::proc_cpu_seconds(rpid), status_ms, st ? test::json_int(*st, "links") : -1);
+        fx.stop();
+    }
     std::uintmax_t db_bytes = 0;
     for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(config).parent_path() / "state"))
         if (e.is_regular_file() && e.path().filename().string().starts_with("state.db"))
@@ -177,6 +174,7 @@ try {
                1e6 * cpu / static_cast<double>(a.customers));
     fmt::print("  state db                {:.1f} MB ({:.0f} bytes per person)\n", static_cast<double>(db_bytes) / 1e6,
                static_cast<double>(db_bytes) / static_cast<double>(a.customers));
+    std::cout << restart_report;
     return 0;
 } catch (const std::exception& e) {
     std::cerr << "bench_first_sync: " << e.what() << "\n";

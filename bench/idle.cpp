@@ -13,7 +13,7 @@
 //
 //   build/release/bench/bench_idle [--people 2000] [--minutes 5] [--poll 30s] [--direction two_way|shopify_to_crm]
 //                                  [--limits on|off] [--settle SECONDS] [--log-level info] [--print-log]
-#include "bench/proc_stats.hpp"
+#include "tests/fakes/proc_stats.hpp"
 #include "tests/fakes/daemon_fixture.hpp"
 
 #include <boost/json.hpp>
@@ -154,15 +154,15 @@ try {
     auto& hub = fx.sandbox().hubspot();
     const auto shop0 = shop.stats();
     const auto hub0 = hub.stats();
-    const double cpu0 = bench::proc_cpu_seconds(pid);
+    const double cpu0 = test::proc_cpu_seconds(pid);
     const auto idle0 = steady_clock::now();
     std::this_thread::sleep_for(duration<double>(a.minutes * 60));
-    const double cpu1 = bench::proc_cpu_seconds(pid);
+    const double cpu1 = test::proc_cpu_seconds(pid);
     const double idle_s = duration<double>(steady_clock::now() - idle0).count();
     const auto shop1 = shop.stats();
     const auto hub1 = hub.stats();
-    const long rss_kb = bench::proc_status_kb(pid, "VmRSS");
-    const long hwm_kb = bench::proc_status_kb(pid, "VmHWM");
+    const long rss_kb = test::proc_status_kb(pid, "VmRSS");
+    const long hwm_kb = test::proc_status_kb(pid, "VmHWM");
     const bool still = fx.status().has_value();
     fx.stop();
     if (a.print_log)

@@ -17,7 +17,7 @@
 //   build/release/bench/bench_webhook_latency [--rates 1,10,50] [--seconds 20] [--customers 2000]
 //                                             [--limits on|off] [--max-share 0.8] [--observe-ms 2] [--log-level info]
 //                                             [--print-log]
-#include "bench/proc_stats.hpp"
+#include "tests/fakes/proc_stats.hpp"
 #include "tests/fakes/daemon_fixture.hpp"
 
 #include <boost/json.hpp>
@@ -142,7 +142,7 @@ phase_result run_phase(test::daemon_fixture& fx, const std::vector<person>& peop
     const auto hub0 = hub.stats();
     const auto shop0 = shop.stats();
     const auto del0 = shop.deliveries().stats();
-    const double cpu0 = bench::proc_cpu_seconds(pid);
+    const double cpu0 = test::proc_cpu_seconds(pid);
     const auto start = steady_clock::now() + milliseconds{10};
     auto due = [&](std::size_t i) { return start + period * static_cast<std::int64_t>(i); };
 
@@ -202,7 +202,7 @@ phase_result run_phase(test::daemon_fixture& fx, const std::vector<person>& peop
     // The daemon finishes its bookkeeping (state commit) after the HubSpot write answered: a short grace.
     std::this_thread::sleep_for(milliseconds{250});
     r.wall_s = duration<double>(steady_clock::now() - start).count();
-    r.cpu_s = bench::proc_cpu_seconds(pid) - cpu0;
+    r.cpu_s = test::proc_cpu_seconds(pid) - cpu0;
     const auto hub1 = hub.stats();
     const auto shop1 = shop.stats();
     const auto del1 = shop.deliveries().stats();

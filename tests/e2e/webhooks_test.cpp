@@ -131,6 +131,24 @@ TEST_CASE("webhooks: 30 edits arrive between five-minute polls - forged, replaye
     CHECK(fx.sandbox().hubspot().stats().writes == writes);
     CHECK(first_name_in_hubspot(fx, customer) != "Forged");
 
+    // More hostile deliveries, correctly signed (whoever holds the secret can still send garbage): JSON nested
+    // 10,000 deep, invalid UTF-8, a topic the daemon does not use. Each is answered (refused with 400, or
+    // acknowledged and ignored), nothing is written, the daemon stays up.
+    const std::string deep = std::string(10'000, '[') + std::string(10'000, ']');
+    const std::string bad_utf8 = fmt::format("{{\"id\":{},\"first_name\":\"\xff\xfe\xc0\xaf\"}}", customer);
+    for (const auto& [topic, payload] : {std::pair<std::string, std::string>{"customers/update", deep},
+                                         {"customers/update", bad_utf8},
+                                         {"orders/create", body}}) {
+        auto r = try_post_webhook(port, topic, payload, shopify::webhook_hmac(payload, "e2e_secret"),
+                                  "e-hostile-" + std::to_string(payload.size()) + topic);
+        REQUIRE(r.has_value());
+        CHECK((r->status == 400 || r->status == 200));
+    }
+    REQUIRE(fx.wait_status([](const json::object& s) { return test::json_int(s, "pending") == 0; }, 20s));
+    CHECK(fx.process().running());
+    CHECK(fx.sandbox().hubspot().stats().writes == writes);
+    CHECK(first_name_in_hubspot(fx, customer) != "Forged");
+
     // A webhook lost on purpose: the reconciliation finds the change anyway.
     fx.sandbox().shopify().deliveries().drop_next(1);
     const std::string lost_id = std::string(customers[36].as_object().at("legacyResourceId").as_string());

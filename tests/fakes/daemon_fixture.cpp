@@ -96,6 +96,13 @@ void daemon_fixture::start(const std::string& config_path, std::vector<std::stri
     http_port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
 }
 
+void daemon_fixture::launch(const std::string& config_path, std::map<std::string, std::string> env)
+{
+    std::vector<std::string> argv{binary_path("crmsyncd"), "run", "--config", config_path};
+    daemon_ = std::make_unique<child_process>(argv, dir_.file(fmt::format("crmsyncd-{}.log", ++runs_)), std::move(env));
+    http_port_ = 0;
+}
+
 int daemon_fixture::stop()
 {
     daemon_->signal(SIGTERM);
@@ -130,7 +137,8 @@ bool daemon_fixture::wait_synced(std::int64_t links, std::chrono::milliseconds t
 {
     return wait_status(
         [&](const boost::json::object& s) {
-            return json_int(s, "links") == links && json_int(s, "pending") == 0 && s.contains("initial_sync_complete") &&
+            return json_int(s, "links") == links && json_int(s, "pending") == 0 && json_int(s, "dirty") == 0 &&
+                   s.contains("initial_sync_complete") &&
                    s.at("initial_sync_complete").is_bool() && s.at("initial_sync_complete").as_bool();
         },
         timeout);

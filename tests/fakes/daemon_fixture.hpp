@@ -40,6 +40,10 @@ public:
     std::string write_config(const daemon_config_options& o = {});
     // Starts crmsyncd run --config <config>; waits until it is listening. Throws on failure.
     void start(const std::string& config_path, std::vector<std::string> extra_args = {});
+    // Starts crmsyncd run with extra environment variables and returns at once (the daemon may die before
+    // it listens: the crash walk's fault injection); running() tells.
+    void launch(const std::string& config_path, std::map<std::string, std::string> env);
+    bool running() { return daemon_ && daemon_->running(); }
     // SIGTERM and wait; returns the exit status.
     int stop();
     void kill9();
@@ -51,7 +55,8 @@ public:
     std::optional<boost::json::object> status();
     // Waits until the status satisfies `pred`; false on timeout.
     bool wait_status(const std::function<bool(const boost::json::object&)>& pred, std::chrono::milliseconds timeout);
-    // Waits until the first sync is complete, `links` people are linked and no write is pending.
+    // Waits until the first sync is complete, `links` people are linked, no write is pending and no link
+    // waits to be planned (dirty).
     bool wait_synced(std::int64_t links, std::chrono::milliseconds timeout);
 
 private:
