@@ -20,14 +20,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/crmsync-fuzz.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 artifacts="build/fuzz/artifacts"
 
-# Readable stack traces when llvm-symbolizer is around (Debian's llvm-14, not a requirement).
-for s in llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer; do
-  if command -v "$s" >/dev/null 2>&1; then
-    ASAN_SYMBOLIZER_PATH="$(command -v "$s")"
-    export ASAN_SYMBOLIZER_PATH
-    break
-  fi
-done
+. ./scripts/symbolizer.sh
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 failed=""

@@ -8,13 +8,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 cmake --preset asan
 cmake --build --preset asan
-for s in llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer; do
-  if command -v "$s" >/dev/null 2>&1; then
-    ASAN_SYMBOLIZER_PATH="$(command -v "$s")"
-    export ASAN_SYMBOLIZER_PATH
-    break
-  fi
-done
+. ./scripts/symbolizer.sh
 # abort_on_error: a report ends the process with SIGABRT (a crash ctest shows), also in spawned children.
 ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_stack_use_after_return=0:strict_string_checks=1}"
 UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

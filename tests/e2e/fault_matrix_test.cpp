@@ -47,12 +47,7 @@ run_result run(const faults& f, std::uint64_t seed)
     so.hubspot.limits.enabled = false;
     test::daemon_fixture fx(so);
     fx.sandbox().seed_people(400, 400, 150, seed);
-    const auto config = fx.write_config({.direction = "two_way",
-                                         .poll_interval = "1s",
-                                         .extra_sync = "  create_in_shopify: true\n",
-                                         .extra_shopify = "  request_timeout: 1s\n",
-                                         .extra_crm = "  request_timeout: 1s\n",
-                                         .log_level = "info"});
+    const auto config = test::write_stress_config(fx, "1s");
     auto& shop = fx.sandbox().shopify();
     auto& hs = fx.sandbox().hubspot();
     for (const auto& r : f.shopify)

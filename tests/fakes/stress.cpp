@@ -47,6 +47,16 @@ std::vector<sandbox::fault_rule> mixed_faults(double rate, bool shopify)
     return out;
 }
 
+std::string write_stress_config(daemon_fixture& fx, const std::string& poll_interval)
+{
+    return fx.write_config({.direction = "two_way",
+                            .poll_interval = poll_interval,
+                            .extra_sync = "  create_in_shopify: true\n",
+                            .extra_shopify = "  request_timeout: 1s\n",
+                            .extra_crm = "  request_timeout: 1s\n",
+                            .log_level = "info"});
+}
+
 namespace {
 
 template <class T, class F> auto max_of(const std::vector<T>& v, std::size_t from, std::size_t to, F f)
@@ -92,12 +102,7 @@ soak_result run_soak(const soak_options& o, const std::function<void(const soak_
     const auto people = static_cast<std::int64_t>(out.people);
     daemon_fixture fx;
     fx.sandbox().seed_people(o.customers, o.contacts, o.shared, o.seed);
-    const auto config = fx.write_config({.direction = "two_way",
-                                         .poll_interval = "2s",
-                                         .extra_sync = "  create_in_shopify: true\n",
-                                         .extra_shopify = "  request_timeout: 1s\n",
-                                         .extra_crm = "  request_timeout: 1s\n",
-                                         .log_level = "info"});
+    const auto config = write_stress_config(fx, "2s");
     auto& shop = fx.sandbox().shopify();
     auto& hs = fx.sandbox().hubspot();
     fx.start(config);

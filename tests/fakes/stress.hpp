@@ -14,12 +14,18 @@
 
 namespace crmsync::test {
 
+class daemon_fixture;
+
 // Every fault kind the sandbox injects (Shopify's THROTTLED only for Shopify), one rule each, at the
 // probability that makes "some fault" `rate` of a side's requests (rules are tried in turn). Stalls last
 // 1.5 s (pair them with a request_timeout of 1 s); slow bodies take about 0.6 s.
 std::vector<sandbox::fault_rule> mixed_faults(double rate, bool shopify);
 sandbox::fault_rule fault(sandbox::fault_kind k, double probability);
 const std::vector<sandbox::fault_kind>& every_fault_kind();
+
+// The stress tests' daemon configuration: two-way, creates on both sides, a request timeout of 1 s (the
+// stall faults last longer), log level info. Returns the config's path.
+std::string write_stress_config(daemon_fixture& fx, const std::string& poll_interval);
 
 struct soak_options {
     std::chrono::seconds duration{60};
