@@ -254,7 +254,7 @@ struct daemon_app {
     }
 };
 
-// Fault injection for the end-to-end crash walk (tests/e2e/commit_walk_test.cpp, docs/operations.md):
+// Fault injection for the end-to-end crash walk (tests/e2e/commit_walk_test.cpp, DEVELOPERS.md):
 // CRMSYNC_KILL_AT_COMMIT=N makes the daemon SIGKILL itself just before its N-th commit to the state file,
 // "N:after" just after it. Nothing else reads it; unset, the hook is not installed.
 void install_kill_at_commit(state_store& store, const std::shared_ptr<spdlog::logger>& log)
