@@ -6,6 +6,7 @@
 //   build/release/bench/bench_first_sync [--customers 20000] [--limits on|off] [--max-share 1.0]
 //                                        [--poll 5s] [--timeout 900] [--log-level info] [--print-log]
 //                                        [--restart]   (then: startup to READY on the synced state, RSS, /status)
+#include "bench/options.hpp"
 #include "tests/fakes/daemon_fixture.hpp"
 #include "tests/fakes/proc_stats.hpp"
 
@@ -40,31 +41,26 @@ struct args {
 args parse(int argc, char** argv)
 {
     args a;
-    for (int i = 1; i < argc; ++i) {
-        std::string k = argv[i];
-        auto v = [&]() -> std::string {
-            if (i + 1 >= argc)
-                throw std::runtime_error(k + " needs a value");
-            return argv[++i];
-        };
+    for (bench::option_reader o(argc, argv); o.next();) {
+        const auto& k = o.key();
         if (k == "--customers")
-            a.customers = std::stoul(v());
+            a.customers = std::stoul(o.value());
         else if (k == "--limits")
-            a.limits = v() == "on";
+            a.limits = o.value() == "on";
         else if (k == "--max-share")
-            a.max_share = std::stod(v());
+            a.max_share = std::stod(o.value());
         else if (k == "--poll")
-            a.poll = v();
+            a.poll = o.value();
         else if (k == "--log-level")
-            a.log_level = v();
+            a.log_level = o.value();
         else if (k == "--print-log")
             a.print_log = true;
         else if (k == "--restart")
             a.restart = true;
         else if (k == "--timeout")
-            a.timeout = seconds{std::stol(v())};
+            a.timeout = seconds{std::stol(o.value())};
         else
-            throw std::runtime_error("unknown option " + k);
+            o.unknown();
     }
     return a;
 }
@@ -74,9 +70,7 @@ args parse(int argc, char** argv)
 int main(int argc, char** argv)
 try {
     const args a = parse(argc, argv);
-    sandbox::sandbox_options so;
-    so.shopify.limits.enabled = a.limits;
-    so.hubspot.limits.enabled = a.limits;
+    const auto so = bench::sandbox_limits(a.limits);
     test::daemon_fixture fx(so);
     fx.sandbox().seed_people(a.customers, 0, 0, 1);
 

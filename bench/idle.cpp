@@ -13,8 +13,10 @@
 //
 //   build/release/bench/bench_idle [--people 2000] [--minutes 5] [--poll 30s] [--direction two_way|shopify_to_crm]
 //                                  [--limits on|off] [--settle SECONDS] [--log-level info] [--print-log]
-#include "tests/fakes/proc_stats.hpp"
+#include "bench/options.hpp"
+#include "config/scalars.hpp"
 #include "tests/fakes/daemon_fixture.hpp"
+#include "tests/fakes/proc_stats.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -42,51 +44,38 @@ struct args {
     bool print_log = false;
 };
 
-// "500ms", "30s", "5m", "1h" -> seconds.
+// The poll interval in seconds, read as the config reads it (it goes into the config).
 double duration_seconds(const std::string& text)
 {
-    std::size_t used = 0;
-    const double n = std::stod(text, &used);
-    const std::string unit = text.substr(used);
-    if (unit == "ms")
-        return n / 1000;
-    if (unit == "s")
-        return n;
-    if (unit == "m")
-        return n * 60;
-    if (unit == "h")
-        return n * 3600;
-    throw std::runtime_error("bad duration '" + text + "' (a unit is needed: ms, s, m or h)");
+    auto d = config_detail::parse_duration(text);
+    if (const auto* why = std::get_if<std::string>(&d))
+        throw std::runtime_error("--poll: " + *why);
+    return std::chrono::duration<double>(std::get<std::chrono::milliseconds>(d)).count();
 }
 
 args parse(int argc, char** argv)
 {
     args a;
-    for (int i = 1; i < argc; ++i) {
-        std::string k = argv[i];
-        auto v = [&]() -> std::string {
-            if (i + 1 >= argc)
-                throw std::runtime_error(k + " needs a value");
-            return argv[++i];
-        };
+    for (bench::option_reader o(argc, argv); o.next();) {
+        const auto& k = o.key();
         if (k == "--people")
-            a.people = std::stoul(v());
+            a.people = std::stoul(o.value());
         else if (k == "--minutes")
-            a.minutes = std::stod(v());
+            a.minutes = std::stod(o.value());
         else if (k == "--poll")
-            a.poll = v();
+            a.poll = o.value();
         else if (k == "--direction")
-            a.direction = v();
+            a.direction = o.value();
         else if (k == "--limits")
-            a.limits = v() == "on";
+            a.limits = o.value() == "on";
         else if (k == "--settle")
-            a.settle_s = std::stod(v());
+            a.settle_s = std::stod(o.value());
         else if (k == "--log-level")
-            a.log_level = v();
+            a.log_level = o.value();
         else if (k == "--print-log")
             a.print_log = true;
         else
-            throw std::runtime_error("unknown option " + k);
+            o.unknown();
     }
     if (a.direction != "two_way" && a.direction != "shopify_to_crm")
         throw std::runtime_error("--direction is two_way or shopify_to_crm");
@@ -110,9 +99,7 @@ double ratio(double x, double y) { return y > 0 ? x / y : 0.0; }
 int main(int argc, char** argv)
 try {
     const args a = parse(argc, argv);
-    sandbox::sandbox_options so;
-    so.shopify.limits.enabled = a.limits;
-    so.hubspot.limits.enabled = a.limits;
+    const auto so = bench::sandbox_limits(a.limits);
     test::daemon_fixture fx(so);
 
     // N linked people in the end: customers + contacts - shared.

@@ -4,6 +4,7 @@
 // queue depths, CPU) and whether they stayed flat, then stops the faults and checks convergence.
 //
 //   build/release/bench/bench_soak [--minutes 30] [--sample 30] [--faults 0.05] [--edits 10]
+#include "bench/options.hpp"
 #include "tests/fakes/stress.hpp"
 
 #include <fmt/format.h>
@@ -18,11 +19,9 @@ try {
     test::soak_options o;
     o.duration = std::chrono::minutes{30};
     o.sample_every = std::chrono::seconds{30};
-    for (int i = 1; i < argc; ++i) {
-        const std::string k = argv[i];
-        if (i + 1 >= argc)
-            throw std::runtime_error(k + " needs a value");
-        const std::string v = argv[++i];
+    for (bench::option_reader opt(argc, argv); opt.next();) {
+        const auto& k = opt.key();
+        const std::string v = opt.value(); // every option takes one
         if (k == "--minutes")
             o.duration = std::chrono::seconds{static_cast<long>(std::stod(v) * 60)};
         else if (k == "--sample")
@@ -32,7 +31,7 @@ try {
         else if (k == "--edits")
             o.edits_per_second = std::stoi(v);
         else
-            throw std::runtime_error("unknown option " + k);
+            opt.unknown();
     }
     fmt::print("soak: {} s of {} edits/s with {:.0f} % faults on both sides\n", o.duration.count(), o.edits_per_second,
                100 * o.fault_rate);

@@ -17,8 +17,9 @@
 //   build/release/bench/bench_webhook_latency [--rates 1,10,50] [--seconds 20] [--customers 2000]
 //                                             [--limits on|off] [--max-share 0.8] [--observe-ms 2] [--log-level info]
 //                                             [--print-log]
-#include "tests/fakes/proc_stats.hpp"
+#include "bench/options.hpp"
 #include "tests/fakes/daemon_fixture.hpp"
+#include "tests/fakes/proc_stats.hpp"
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -56,35 +57,30 @@ struct args {
 args parse(int argc, char** argv)
 {
     args a;
-    for (int i = 1; i < argc; ++i) {
-        std::string k = argv[i];
-        auto v = [&]() -> std::string {
-            if (i + 1 >= argc)
-                throw std::runtime_error(k + " needs a value");
-            return argv[++i];
-        };
+    for (bench::option_reader o(argc, argv); o.next();) {
+        const auto& k = o.key();
         if (k == "--rates") {
             a.rates.clear();
-            std::istringstream in(v());
+            std::istringstream in(o.value());
             for (std::string r; std::getline(in, r, ',');)
                 if (!r.empty())
                     a.rates.push_back(std::stoi(r));
         } else if (k == "--seconds")
-            a.seconds = std::stoi(v());
+            a.seconds = std::stoi(o.value());
         else if (k == "--customers")
-            a.customers = std::stoul(v());
+            a.customers = std::stoul(o.value());
         else if (k == "--limits")
-            a.limits = v() == "on";
+            a.limits = o.value() == "on";
         else if (k == "--max-share")
-            a.max_share = v();
+            a.max_share = o.value();
         else if (k == "--observe-ms")
-            a.observe_ms = std::stoi(v());
+            a.observe_ms = std::stoi(o.value());
         else if (k == "--log-level")
-            a.log_level = v();
+            a.log_level = o.value();
         else if (k == "--print-log")
             a.print_log = true;
         else
-            throw std::runtime_error("unknown option " + k);
+            o.unknown();
     }
     if (a.rates.empty() || std::any_of(a.rates.begin(), a.rates.end(), [](int r) { return r <= 0; }))
         throw std::runtime_error("--rates needs positive edits per second");
@@ -227,9 +223,7 @@ phase_result run_phase(test::daemon_fixture& fx, const std::vector<person>& peop
 int main(int argc, char** argv)
 try {
     const args a = parse(argc, argv);
-    sandbox::sandbox_options so;
-    so.shopify.limits.enabled = a.limits;
-    so.hubspot.limits.enabled = a.limits;
+    const auto so = bench::sandbox_limits(a.limits);
     test::daemon_fixture fx(so);
     fx.sandbox().seed_people(a.customers, 0, 0, 1);
 
