@@ -78,10 +78,7 @@ sync:
 
 void daemon_fixture::start(const std::string& config_path, std::vector<std::string> extra_args)
 {
-    std::vector<std::string> argv{binary_path("crmsyncd"), "run", "--config", config_path};
-    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-    auto log_file = dir_.file(fmt::format("crmsyncd-{}.log", ++runs_));
-    daemon_ = std::make_unique<child_process>(argv, log_file);
+    launch(config_path, {}, std::move(extra_args));
     static const std::regex listening("HTTP on 127\\.0\\.0\\.1:(\\d+)");
     std::smatch m;
     std::string out;
@@ -96,9 +93,11 @@ void daemon_fixture::start(const std::string& config_path, std::vector<std::stri
     http_port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
 }
 
-void daemon_fixture::launch(const std::string& config_path, std::map<std::string, std::string> env)
+void daemon_fixture::launch(const std::string& config_path, std::map<std::string, std::string> env,
+                            std::vector<std::string> extra_args)
 {
     std::vector<std::string> argv{binary_path("crmsyncd"), "run", "--config", config_path};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     daemon_ = std::make_unique<child_process>(argv, dir_.file(fmt::format("crmsyncd-{}.log", ++runs_)), std::move(env));
     http_port_ = 0;
 }

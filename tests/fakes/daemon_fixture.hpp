@@ -41,8 +41,9 @@ public:
     // Starts crmsyncd run --config <config>; waits until it is listening. Throws on failure.
     void start(const std::string& config_path, std::vector<std::string> extra_args = {});
     // Starts crmsyncd run with extra environment variables and returns at once (the daemon may die before
-    // it listens: the crash walk's fault injection); running() tells.
-    void launch(const std::string& config_path, std::map<std::string, std::string> env);
+    // it listens: the crash walk's fault injection); running() tells. start() is launch() and the wait.
+    void launch(const std::string& config_path, std::map<std::string, std::string> env,
+                std::vector<std::string> extra_args = {});
     bool running() { return daemon_ && daemon_->running(); }
     // SIGTERM and wait; returns the exit status.
     int stop();
